@@ -1,0 +1,204 @@
+"""Sign in, sign out, activation, preferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from pydantic import Field, field_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from liaison.accounts import passwords, store
+from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
+from liaison.accounts.ratelimit import Limit
+from liaison.accounts.store import User
+from liaison.web.errors import ApiError
+from liaison.web.requests import Body, parse_body
+
+log = logging.getLogger("liaison.accounts")
+
+
+class SignIn(Body):
+    login: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class Activation(Body):
+    code: str = Field(min_length=1, max_length=100)
+    password: str = Field(max_length=1000)
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class QuietHours(Body):
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hour(cls, value: str) -> str:
+        if not _TIME.match(value):
+            raise ValueError("Heure invalide (attendu HH:MM, par exemple 20:00).")
+        return value
+
+
+class PreferencesUpdate(Body):
+    email: str | None = None
+    push: bool | None = None
+    quiet_hours: QuietHours | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("immediate", "digest", "off"):
+            raise ValueError("Valeur attendue : immediate, digest ou off.")
+        return value
+
+
+def _limits(request: Request) -> tuple[Limit, Limit]:
+    settings = request.app.state.settings
+    window = settings.login_window_seconds
+    return (
+        Limit("login", settings.login_max_failures_per_login, window),
+        Limit("ip", settings.login_max_failures_per_ip, window),
+    )
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _signed_in(request: Request, user: User) -> JSONResponse:
+    settings = request.app.state.settings
+    token, _ = await store.create_session(request.app.state.pool, user.id, settings.session_days)
+    response = JSONResponse({"token": token, "user": user.to_api()})
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    body = await parse_body(request, SignIn)
+    login, ip = body.login.lower(), _client_ip(request)
+    per_login, per_ip = _limits(request)
+    counter = request.app.state.failure_counter
+    wait = max(await counter.retry_after(login, per_login), await counter.retry_after(ip, per_ip))
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "Trop de tentatives de connexion. Réessayez dans quelques minutes.",
+            headers={"Retry-After": str(wait)},
+        )
+    found = await store.credentials_for_login(request.app.state.pool, login)
+    user, password_hash = found if found else (None, None)
+    if not await passwords.verify_password(password_hash, body.password) or user is None:
+        await counter.record_failure(login, per_login)
+        await counter.record_failure(ip, per_ip)
+        log.info("sign-in failed", extra={"event": "signin_failed", "ip": ip})
+        raise ApiError(401, "bad_credentials", "Identifiant ou mot de passe incorrect.")
+    await counter.reset(login, per_login)
+    return await _signed_in(request, user)
+
+
+async def sign_out(request: Request) -> Response:
+    session = await require_session(request)
+    await store.delete_session(request.app.state.pool, session.token_hash)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def activate(request: Request) -> Response:
+    body = await parse_body(request, Activation)
+    ip = _client_ip(request)
+    _, per_ip = _limits(request)
+    counter = request.app.state.failure_counter
+    # Codes are long enough not to be guessed, but a flood is still refused.
+    wait = await counter.retry_after(ip, per_ip)
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "Trop de tentatives. Réessayez dans quelques minutes.",
+            headers={"Retry-After": str(wait)},
+        )
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        user = await store.consume_activation_code(conn, body.code)
+        if user is None:
+            await counter.record_failure(ip, per_ip)
+            raise ApiError(404, "unknown_code", "Ce code d'activation est inconnu, expiré ou déjà utilisé.")
+        problem = passwords.password_problem(body.password, login=user.login)
+        if problem:
+            # Raising rolls the transaction back: the code stays usable.
+            raise ApiError(422, "weak_password", problem, fields={"password": problem})
+        await store.set_password(conn, user.id, await passwords.hash_password(body.password))
+    return await _signed_in(request, user)
+
+
+def _preferences_to_api(prefs: dict) -> dict:
+    quiet = None
+    if prefs["quiet_start"] is not None:
+        quiet = {
+            "start": prefs["quiet_start"].strftime("%H:%M"),
+            "end": prefs["quiet_end"].strftime("%H:%M"),
+        }
+    return {"email": prefs["email"], "push": prefs["push"], "quiet_hours": quiet}
+
+
+async def get_preferences(request: Request) -> Response:
+    user = await require_user(request)
+    prefs = await store.get_preferences(request.app.state.pool, user.id)
+    return JSONResponse(_preferences_to_api(prefs))
+
+
+async def put_preferences(request: Request) -> Response:
+    user = await require_user(request)
+    update = await parse_body(request, PreferencesUpdate)
+    pool = request.app.state.pool
+    prefs = await store.get_preferences(pool, user.id)
+    sent = update.model_fields_set
+    for name in ("email", "push"):
+        if name in sent and getattr(update, name) is None:
+            raise ApiError(422, "invalid", "Certains champs sont invalides.", fields={name: "Valeur nulle."})
+    if update.email is not None:
+        prefs["email"] = update.email
+    if update.push is not None:
+        prefs["push"] = update.push
+    if "quiet_hours" in sent:
+        quiet = update.quiet_hours
+        if quiet is None:
+            prefs["quiet_start"] = prefs["quiet_end"] = None
+        else:
+            start = dt.time.fromisoformat(quiet.start)
+            end = dt.time.fromisoformat(quiet.end)
+            if start == end:
+                raise ApiError(
+                    422,
+                    "invalid",
+                    "Certains champs sont invalides.",
+                    fields={"quiet_hours": "Le début et la fin doivent être différents."},
+                )
+            prefs["quiet_start"], prefs["quiet_end"] = start, end
+    await store.save_preferences(pool, user.id, prefs)
+    return JSONResponse(_preferences_to_api(prefs))
+
+
+routes = [
+    Route("/api/session", sign_in, methods=["POST"]),
+    Route("/api/session", sign_out, methods=["DELETE"]),
+    Route("/api/activate", activate, methods=["POST"]),
+    Route("/api/me/preferences", get_preferences, methods=["GET"]),
+    Route("/api/me/preferences", put_preferences, methods=["PUT"]),
+]

@@ -1,0 +1,282 @@
+"""The SQL of accounts: users, sessions, activation codes, preferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts import tokens
+
+ROLES = ("admin", "director", "teacher", "parent", "student")
+STAFF_ROLES = ("director", "teacher")
+MAX_ACTIVE_CODES = 5  # per account; older ones are dropped when a new one is issued
+
+
+@dataclass(frozen=True)
+class User:
+    id: UUID
+    login: str
+    role: str
+    school_id: UUID | None
+    display_name: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "display_name": self.display_name,
+            "role": self.role,
+            "school_id": str(self.school_id) if self.school_id else None,
+        }
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> User:
+        return cls(
+            id=row["id"],
+            login=row["login"],
+            role=row["role"],
+            school_id=row["school_id"],
+            display_name=row["display_name"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            email=row["email"],
+        )
+
+
+_USER_COLUMNS = "id, login, role, school_id, display_name, first_name, last_name, email"
+
+
+def login_base(first_name: str, last_name: str) -> str:
+    """ "Élodie", "N'Diaye-Martin" → "elodie.ndiaye-martin"."""
+
+    def ascii_part(text: str) -> str:
+        flat = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        flat = re.sub(r"[\s_]+", "-", flat.strip())
+        return re.sub(r"[^a-z0-9-]", "", flat).strip("-")
+
+    parts = [p for p in (ascii_part(first_name), ascii_part(last_name)) if p]
+    return ".".join(parts)[:40] or "utilisateur"
+
+
+async def create_user(
+    conn: asyncpg.Connection,
+    *,
+    role: str,
+    school_id: UUID | None,
+    display_name: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str | None = None,
+    login: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user; without `login`, derive a free one from the names
+    ("prenom.nom", then "prenom.nom2", ...)."""
+    base = (login or login_base(first_name, last_name)).lower()
+    suffix = 1 if login else await _next_login_suffix(conn, base)
+    while True:
+        candidate = base if suffix == 1 else f"{base}{suffix}"
+        row = await conn.fetchrow(
+            f"""INSERT INTO users (login, role, school_id, display_name, first_name, last_name,
+                                   email, password_hash, activated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                        CASE WHEN $8::text IS NULL THEN NULL ELSE now() END)
+                ON CONFLICT (login) DO NOTHING
+                RETURNING {_USER_COLUMNS}""",
+            candidate, role, school_id, display_name, first_name, last_name, email, password_hash,
+        )  # fmt: skip
+        if row is not None:
+            return User.from_row(row)
+        if login:
+            raise LoginTaken(candidate)
+        suffix += 1
+
+
+class LoginTaken(Exception):
+    pass
+
+
+async def _next_login_suffix(conn: asyncpg.Connection, base: str) -> int:
+    taken = await conn.fetch(
+        "SELECT login FROM users WHERE login = $1 OR login ~ ('^' || $2 || '[0-9]+$')",
+        base,
+        re.escape(base),
+    )
+    numbers = [1 if r["login"] == base else int(r["login"][len(base) :]) for r in taken]
+    return max(numbers, default=0) + 1
+
+
+async def get_user(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> User | None:
+    row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+    return User.from_row(row) if row else None
+
+
+async def credentials_for_login(
+    conn: asyncpg.Connection | asyncpg.Pool, login: str
+) -> tuple[User, str | None] | None:
+    row = await conn.fetchrow(
+        f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE login = $1", login.lower()
+    )
+    return (User.from_row(row), row["password_hash"]) if row else None
+
+
+async def user_exists_with_login(conn: asyncpg.Connection | asyncpg.Pool, login: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM users WHERE login = $1", login.lower()))
+
+
+async def set_password(conn: asyncpg.Connection, user_id: UUID, password_hash: str) -> None:
+    await conn.execute(
+        """UPDATE users SET password_hash = $2, activated_at = coalesce(activated_at, now())
+           WHERE id = $1""",
+        user_id,
+        password_hash,
+    )
+
+
+async def activated_user_ids(conn: asyncpg.Connection, user_ids: list[UUID]) -> set[UUID]:
+    rows = await conn.fetch(
+        "SELECT id FROM users WHERE id = ANY($1::uuid[]) AND activated_at IS NOT NULL", user_ids
+    )
+    return {r["id"] for r in rows}
+
+
+# -- sessions ----------------------------------------------------------------
+
+
+async def create_session(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, days: int
+) -> tuple[str, bytes]:
+    token = tokens.new_session_token()
+    token_hash = tokens.digest(token)
+    await conn.execute(
+        """INSERT INTO sessions (token_hash, user_id, expires_at)
+           VALUES ($1, $2, now() + make_interval(days => $3))""",
+        token_hash,
+        user_id,
+        days,
+    )
+    return token, token_hash
+
+
+async def user_for_session(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes) -> User | None:
+    # Touch last_seen_at at most hourly: a read on every request, a write rarely.
+    row = await conn.fetchrow(
+        f"""WITH session AS (
+                UPDATE sessions SET last_seen_at = now()
+                WHERE token_hash = $1 AND expires_at > now()
+                  AND last_seen_at < now() - interval '1 hour'
+                RETURNING user_id
+            )
+            SELECT {_USER_COLUMNS} FROM users
+            WHERE id = (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > now())""",
+        token_hash,
+    )
+    return User.from_row(row) if row else None
+
+
+async def delete_session(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes) -> None:
+    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", token_hash)
+
+
+async def delete_expired(conn: asyncpg.Connection | asyncpg.Pool) -> tuple[int, int]:
+    sessions = await conn.execute("DELETE FROM sessions WHERE expires_at < now()")
+    codes = await conn.execute("DELETE FROM activation_codes WHERE expires_at < now() - interval '30 days'")
+    return int(sessions.split()[-1]), int(codes.split()[-1])
+
+
+# -- activation codes ----------------------------------------------------------
+
+
+async def issue_activation_codes(
+    conn: asyncpg.Connection, user_ids: list[UUID], days: int
+) -> dict[UUID, str]:
+    """A fresh code for each account not yet activated; earlier codes stay
+    valid (a letter already sent home keeps working), up to MAX_ACTIVE_CODES."""
+    if not user_ids:
+        return {}
+    activated = await activated_user_ids(conn, user_ids)
+    codes = {uid: tokens.new_activation_code() for uid in user_ids if uid not in activated}
+    if not codes:
+        return {}
+    await conn.execute(
+        """INSERT INTO activation_codes (code_hash, user_id, expires_at)
+           SELECT h, u, now() + make_interval(days => $3)
+           FROM unnest($1::bytea[], $2::uuid[]) AS t(h, u)""",
+        [tokens.digest(code) for code in codes.values()],
+        list(codes.keys()),
+        days,
+    )
+    await conn.execute(
+        """DELETE FROM activation_codes c
+           USING (SELECT code_hash, row_number() OVER (PARTITION BY user_id
+                                                      ORDER BY created_at DESC, code_hash) AS rank
+                  FROM activation_codes WHERE user_id = ANY($1::uuid[]) AND used_at IS NULL) old
+           WHERE c.code_hash = old.code_hash AND old.rank > $2""",
+        list(codes.keys()),
+        MAX_ACTIVE_CODES,
+    )
+    return codes
+
+
+async def consume_activation_code(conn: asyncpg.Connection, code: str) -> User | None:
+    """Mark the code used (once, even with concurrent attempts) and return
+    its user; None for an unknown, used or expired code."""
+    row = await conn.fetchrow(
+        """UPDATE activation_codes SET used_at = now()
+           WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
+           RETURNING user_id""",
+        tokens.digest(tokens.normalise_activation_code(code)),
+    )
+    if row is None:
+        return None
+    await conn.execute("DELETE FROM activation_codes WHERE user_id = $1 AND used_at IS NULL", row["user_id"])
+    return await get_user(conn, row["user_id"])
+
+
+# -- preferences ---------------------------------------------------------------
+
+DEFAULT_QUIET_HOURS = (dt.time(20, 0), dt.time(7, 0))
+
+
+async def get_preferences(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        "SELECT email_mode, push, quiet_start, quiet_end FROM user_preferences WHERE user_id = $1",
+        user_id,
+    )
+    if row is None:
+        start, end = DEFAULT_QUIET_HOURS
+        return {"email": "immediate", "push": True, "quiet_start": start, "quiet_end": end}
+    return {
+        "email": row["email_mode"],
+        "push": row["push"],
+        "quiet_start": row["quiet_start"],
+        "quiet_end": row["quiet_end"],
+    }
+
+
+async def save_preferences(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, prefs: dict[str, Any]
+) -> None:
+    await conn.execute(
+        """INSERT INTO user_preferences (user_id, email_mode, push, quiet_start, quiet_end)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (user_id) DO UPDATE
+           SET email_mode = $2, push = $3, quiet_start = $4, quiet_end = $5, updated_at = now()""",
+        user_id,
+        prefs["email"],
+        prefs["push"],
+        prefs["quiet_start"],
+        prefs["quiet_end"],
+    )

@@ -1,0 +1,88 @@
+"""Seed the demo school on the first start of `liaison run` (an empty database).
+
+The demo goes through the same code as a real school: staff are added with
+`add_staff` and families come from the roster CSV through the importer; only
+the passwords are set directly, so every demo account can sign in at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from liaison.accounts import passwords
+from liaison.demo import school as demo
+from liaison.directory import store as directory
+from liaison.directory.csv_import import parse_roster
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    who: str
+    login: str
+
+
+async def needs_seed(conn: asyncpg.Connection) -> bool:
+    return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM schools)")
+
+
+async def seed(conn: asyncpg.Connection, activation_days: int = 60) -> list[DemoLogin]:
+    password_hash = passwords.hash_password_sync(demo.DEMO_PASSWORD)  # one hash for all demo accounts
+    async with conn.transaction():
+        school = await directory.create_school(conn, **demo.DEMO_SCHOOL)
+        for member in demo.demo_staff():
+            await directory.add_staff(
+                conn,
+                school["id"],
+                role=member.role,
+                display_name=member.display_name,
+                first_name=member.first_name,
+                last_name=member.last_name,
+                email=None,
+                class_names=list(member.class_names),
+                login=member.login,
+                password_hash=password_hash,
+            )
+            label = "directrice" if member.role == "director" else "enseignant·e"
+            staff_logins.append(DemoLogin(f"{label} ({', '.join(member.class_names)})", user.login))
+        rows = parse_roster(demo.demo_roster_csv())
+        result = await directory.import_roster(conn, school["id"], rows, activation_days)
+        guardian_ids = [g["user_id"] for g in result.guardians]
+        await conn.execute(
+            """UPDATE users SET password_hash = $2, activated_at = now()
+               WHERE id = ANY($1::uuid[])""",
+            guardian_ids,
+            password_hash,
+        )
+        await conn.execute("DELETE FROM activation_codes WHERE user_id = ANY($1::uuid[])", guardian_ids)
+    return await demo_logins(conn)
+
+
+async def demo_logins(conn: asyncpg.Connection) -> list[DemoLogin]:
+    """A few accounts to try, when the demo school is in this database."""
+    school_id = await conn.fetchval("SELECT id FROM schools WHERE uai = $1", demo.DEMO_SCHOOL["uai"])
+    if school_id is None:
+        return []
+    staff = [m for m in demo.demo_staff()]
+    shown = [m for m in staff if m.role == "director"] + [m for m in staff if m.role == "teacher"][:2]
+    logins = [
+        DemoLogin(
+            f"{'directrice' if m.role == 'director' else 'enseignant·e'} ({', '.join(m.class_names)})",
+            m.login,
+        )
+        for m in shown
+    ]
+    first, last, email = demo.demo_featured_parent()
+    parent = await conn.fetchval(
+        """SELECT u.login FROM guardian_identities g JOIN users u ON u.id = g.user_id
+           WHERE g.school_id = $1 AND g.identity_key = $2""",
+        school_id,
+        directory.guardian_identity_key(first, last, email),
+    )
+    if parent:
+        logins.append(DemoLogin("parent de deux enfants (deux classes)", parent))
+    return logins
+
+
+__all__ = ["DemoLogin", "needs_seed", "seed"]

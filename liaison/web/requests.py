@@ -1,0 +1,135 @@
+"""Reading request bodies: size limits, JSON, validation with French messages.
+
+Request bodies are described by pydantic models (strict types, unknown
+fields refused); their errors become the API's 400/422 with `fields`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
+
+from liaison.web.errors import ApiError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class Body(BaseModel):
+    """Base of every request body: strict types, no unknown field."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise too_large(limit)
+        except ValueError:
+            raise ApiError(400, "bad_request", "En-tête Content-Length invalide.") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(413, "too_large", f"La requête est trop volumineuse (au plus {limit // 1024} Ko).")
+
+
+async def read_json(request: Request) -> Any:
+    content_type = request.headers.get("content-type", "")
+    if content_type and "json" not in content_type.split(";", 1)[0]:
+        raise ApiError(415, "unsupported_media_type", "Envoyez du JSON (application/json).")
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    if not raw.strip():
+        raise ApiError(400, "bad_request", "Le corps de la requête est vide.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_json", "Le corps de la requête n'est pas du JSON valide.") from None
+
+
+async def parse_body(request: Request, model: type[Model]) -> Model:
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
+    return validate(model, data)
+
+
+def validate(model: type[Model], data: Any) -> Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(
+            422,
+            "invalid",
+            "Certains champs sont invalides.",
+            fields=french_field_errors(error),
+        ) from None
+
+
+_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "extra_forbidden": "Ce champ n'est pas attendu.",
+    "string_type": "Une chaîne de caractères est attendue.",
+    "int_type": "Un nombre entier est attendu.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "bool_type": "Une valeur vraie ou fausse (true/false) est attendue.",
+    "list_type": "Une liste est attendue.",
+    "dict_type": "Un objet est attendu.",
+    "model_type": "Un objet est attendu.",
+    "literal_error": "Valeur non reconnue.",
+    "enum": "Valeur non reconnue.",
+    "date_from_datetime_parsing": "Date invalide (attendu AAAA-MM-JJ).",
+    "date_parsing": "Date invalide (attendu AAAA-MM-JJ).",
+    "date_type": "Date invalide (attendu AAAA-MM-JJ).",
+    "string_pattern_mismatch": "Format invalide.",
+    "greater_than_equal": "Valeur trop petite.",
+    "less_than_equal": "Valeur trop grande.",
+}
+
+
+def french_field_errors(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "body"
+        kind = item["type"]
+        context = item.get("ctx") or {}
+        if kind == "string_too_short":
+            message = (
+                "Ce champ ne peut pas être vide."
+                if context.get("min_length") == 1
+                else f"Au moins {context.get('min_length')} caractères."
+            )
+        elif kind == "string_too_long":
+            message = f"Au plus {context.get('max_length')} caractères."
+        elif kind in ("too_long", "too_short"):
+            message = "Nombre d'éléments invalide."
+        elif kind == "value_error":
+            message = str(context.get("error", "Valeur invalide."))
+        else:
+            message = _MESSAGES.get(kind, "Valeur invalide.")
+        fields.setdefault(name, message)
+    return fields
+
+
+def query_int(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_request", f"Le paramètre {name} doit être un nombre.") from None
+    if not minimum <= value <= maximum:
+        raise ApiError(400, "bad_request", f"Le paramètre {name} doit être entre {minimum} et {maximum}.")
+    return value

@@ -1,0 +1,66 @@
+"""The background loops that `liaison worker` runs, and that the web process
+runs itself in the single-process default.
+
+Each loop is a coroutine taking the shared resources; a loop that fails is
+logged and restarted after a pause, so one bad row never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+
+from liaison.accounts import store as accounts
+from liaison.bus import Bus
+from liaison.config import Settings
+
+log = logging.getLogger("liaison.workers")
+
+Loop = Callable[[asyncpg.Pool, Bus, Settings], Awaitable[None]]
+
+HOUSEKEEPING_INTERVAL = 3600.0
+
+
+async def housekeeping(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """Forget expired sessions and long-expired activation codes."""
+    while True:
+        sessions, codes = await accounts.delete_expired(pool)
+        if sessions or codes:
+            log.info("housekeeping removed %d sessions and %d activation codes", sessions, codes)
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL)
+
+
+LOOPS: list[Loop] = [housekeeping]
+
+
+async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    while True:
+        try:
+            await loop(pool, bus, settings)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker loop %s failed; restarting in 5 s", loop.__name__)
+            await asyncio.sleep(5)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    pool: asyncpg.Pool, bus: Bus, settings: Settings, *, enabled: bool = True
+) -> AsyncIterator[list[asyncio.Task[None]]]:
+    tasks = (
+        [asyncio.create_task(_supervised(loop, pool, bus, settings), name=loop.__name__) for loop in LOOPS]
+        if enabled
+        else []
+    )
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
