@@ -44,11 +44,15 @@ async def seed(conn: asyncpg.Connection, activation_days: int = 60) -> list[Demo
                 login=member.login,
                 password_hash=password_hash,
             )
-            label = "directrice" if member.role == "director" else "enseignant·e"
-            staff_logins.append(DemoLogin(f"{label} ({', '.join(member.class_names)})", user.login))
         rows = parse_roster(demo.demo_roster_csv())
         result = await directory.import_roster(conn, school["id"], rows, activation_days)
-        guardian_ids = [g["user_id"] for g in result.guardians]
+        # Families without an email stay to be activated from their paper
+        # letter, as in a real school: the letters page has something to show.
+        with_email = await conn.fetch(
+            "SELECT id FROM users WHERE id = ANY($1::uuid[]) AND email IS NOT NULL",
+            [g["user_id"] for g in result.guardians],
+        )
+        guardian_ids = [r["id"] for r in with_email]
         await conn.execute(
             """UPDATE users SET password_hash = $2, activated_at = now()
                WHERE id = ANY($1::uuid[])""",

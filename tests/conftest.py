@@ -1,0 +1,215 @@
+"""The test harness: real PostgreSQL and Redis, a real server on a real port.
+
+PostgreSQL: TEST_DATABASE_URL, else the machine's server on 127.0.0.1:5432;
+where none answers, a private one is started (the embedded PostgreSQL of the
+service). Each run works in a database of its own, dropped at the end.
+Redis: TEST_REDIS_URL, else 127.0.0.1:6379, else a private redis-server.
+Tests are isolated by data: each one makes its own schools and people.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import redis
+import uvicorn
+
+from liaison.app import create_app
+from liaison.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_LOGIN = "admin-tests"
+ADMIN_PASSWORD = "un mot de passe d'admin solide"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _postgres_answers(dsn: str) -> bool:
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(dsn, timeout=3)
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A DSN of a server where this run may create databases."""
+    candidates = [os.environ.get("TEST_DATABASE_URL"), "postgresql://postgres@127.0.0.1:5432/postgres"]
+    for dsn in filter(None, candidates):
+        if _postgres_answers(dsn):
+            yield dsn
+            return
+    from liaison.storage.embedded import EmbeddedPostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="liaison-test-pg-"))
+    server = EmbeddedPostgres(folder)
+    asyncio.run(server.start())
+    try:
+        yield server.dsn
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: str) -> Iterator[str]:
+    name = f"liaison_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(postgres_server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = postgres_server.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    candidates = [os.environ.get("TEST_REDIS_URL"), "redis://127.0.0.1:6379/0"]
+    for url in filter(None, candidates):
+        try:
+            redis.Redis.from_url(url, socket_timeout=2).ping()
+        except redis.RedisError:
+            continue
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("Ni Redis sur 127.0.0.1:6379 ni redis-server installé (apt-get install redis-server).")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.RedisError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url: str, redis_url: str, tmp_path_factory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key="test-secret-key-" + uuid.uuid4().hex,
+        data_dir=tmp_path_factory.mktemp("data"),
+        admin_login=ADMIN_LOGIN,
+        admin_password=ADMIN_PASSWORD,
+        # High enough that the suite never trips it by accident; the rate
+        # limit tests start a server of their own with low limits.
+        login_max_failures_per_ip=100_000,
+        login_max_failures_per_login=5,
+        push_allow_private_endpoints=True,
+    )
+
+
+class RunningServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(settings)
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on", access_log=False
+        )
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+                raise RuntimeError("server stopped during start-up")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task:
+            await self.task
+
+
+@pytest.fixture(scope="session")
+async def start_server(base_settings: Settings) -> AsyncIterator:
+    """Start a server with settings derived from the base ones."""
+    running: list[RunningServer] = []
+
+    async def start(**overrides: object) -> RunningServer:
+        server = RunningServer(base_settings.with_overrides(**overrides))
+        await server.start()
+        running.append(server)
+        return server
+
+    yield start
+    for server in running:
+        await server.stop()
+
+
+@pytest.fixture(scope="session")
+async def server(start_server) -> RunningServer:
+    return await start_server()
+
+
+@pytest.fixture(scope="session")
+async def db(server: RunningServer) -> AsyncIterator[asyncpg.Pool]:
+    """Direct access to the test database, to check what was (not) written."""
+    pool = await asyncpg.create_pool(server.settings.database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def api(server: RunningServer) -> AsyncIterator:
+    """`api(token)` gives an httpx client on the server, signed in or not."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(token: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()

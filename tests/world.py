@@ -1,0 +1,197 @@
+"""Build schools and people through the public API, as a school would.
+
+`build_world` makes two schools; school A has two classes (CP, CE1), a
+director, a teacher per class, and families: one with a child in each class,
+one per class; school B has one class and one family. Every account is
+activated through its activation code, then signed in.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD
+
+PASSWORD = "cahier-de-liaison-2026"
+
+
+def new_uai() -> str:
+    return f"{random.randint(0, 9_999_999):07d}" + random.choice("ABCDEFGHJKLMNPRSTUVWXYZ")
+
+
+async def sign_in(client: httpx.AsyncClient, login: str, password: str) -> str:
+    response = await client.post("/api/session", json={"login": login, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["token"]
+
+
+async def activate(client: httpx.AsyncClient, code: str, password: str = PASSWORD) -> str:
+    response = await client.post("/api/activate", json={"code": code, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["token"]
+
+
+@dataclass
+class Person:
+    token: str
+    user_id: str
+    login: str
+    display_name: str = ""
+
+
+@dataclass
+class School:
+    id: str
+    classes: dict[str, str] = field(default_factory=dict)  # name -> id
+    director: Person | None = None
+    teachers: dict[str, Person] = field(default_factory=dict)  # class name -> teacher
+    parents: dict[str, Person] = field(default_factory=dict)  # label -> parent
+    children: dict[str, str] = field(default_factory=dict)  # first name -> id
+
+
+@dataclass
+class World:
+    admin: str
+    a: School
+    b: School
+
+
+async def admin_token(anonymous: httpx.AsyncClient) -> str:
+    return await sign_in(anonymous, ADMIN_LOGIN, ADMIN_PASSWORD)
+
+
+async def create_school(admin: httpx.AsyncClient, name: str = "École Jean-Moulin") -> str:
+    response = await admin.post("/api/schools", json={"name": name, "city": "Lyon", "uai": new_uai()})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def add_staff(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, school_id: str, role: str, name: str, classes
+) -> Person:
+    response = await client.post(
+        f"/api/schools/{school_id}/staff",
+        json={"role": role, "display_name": name, "class_names": list(classes)},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    token = await activate(anonymous, body["activation_code"])
+    return Person(token, body["user"]["id"], body["login"], name)
+
+
+def roster(rows: list[tuple[str, ...]]) -> bytes:
+    header = "Classe;Nom élève;Prénom élève;Date naissance;Nom responsable;Prénom responsable;Courriel responsable;Lien"
+    return ("\ufeff" + "\n".join([header, *(";".join(r) for r in rows)]) + "\n").encode()
+
+
+async def import_roster(client: httpx.AsyncClient, school_id: str, data: bytes) -> httpx.Response:
+    return await client.post(
+        f"/api/schools/{school_id}/import", content=data, headers={"Content-Type": "text/csv"}
+    )
+
+
+async def build_world(make_client) -> World:
+    anonymous = make_client()
+    admin = await admin_token(anonymous)
+    admin_client = make_client(admin)
+    tag = uuid.uuid4().hex[:6]
+
+    a = School(await create_school(admin_client))
+    a.director = await add_staff(admin_client, anonymous, a.id, "director", f"Mme Directrice {tag}", [])
+    director = make_client(a.director.token)
+    a.teachers["CP"] = await add_staff(director, anonymous, a.id, "teacher", f"Mme Cépé {tag}", ["CP"])
+    a.teachers["CE1"] = await add_staff(director, anonymous, a.id, "teacher", f"M. Céeun {tag}", ["CE1"])
+    rows = [
+        (
+            "CP",
+            f"Martin{tag}",
+            "Léa",
+            "12/03/2020",
+            f"Martin{tag}",
+            "Claire",
+            f"claire.{tag}@example.fr",
+            "Mère",
+        ),
+        ("CP", f"Martin{tag}", "Léa", "12/03/2020", f"Martin{tag}", "Paul", "", "Père"),
+        (
+            "CE1",
+            f"Martin{tag}",
+            "Inès",
+            "2019-01-05",
+            f"Martin{tag}",
+            "Claire",
+            f"claire.{tag}@example.fr",
+            "Mère",
+        ),
+        (
+            "CP",
+            f"Petit{tag}",
+            "Hugo",
+            "01/09/2020",
+            f"Petit{tag}",
+            "Sophie",
+            f"sophie.{tag}@example.fr",
+            "Mère",
+        ),
+        (
+            "CE1",
+            f"Durand{tag}",
+            "Noah",
+            "30/06/2019",
+            f"Durand{tag}",
+            "Marc",
+            f"marc.{tag}@example.fr",
+            "Père",
+        ),
+    ]
+    response = await import_roster(director, a.id, roster(rows))
+    assert response.status_code == 200, response.text
+    imported = response.json()
+    by_name = {g["display_name"].split()[0]: g for g in imported["guardians"]}
+    for label, first_name in (("both", "Claire"), ("cp", "Sophie"), ("ce1", "Marc")):
+        guardian = by_name[first_name]
+        token = await activate(anonymous, guardian["activation_code"])
+        a.parents[label] = Person(token, guardian["user_id"], guardian["login"], guardian["display_name"])
+    members = {}
+    for class_name in ("CP", "CE1"):
+        me = (await make_client(a.teachers[class_name].token).get("/api/me")).json()
+        a.classes[class_name] = me["classes"][0]["id"]
+        members[class_name] = (await director.get(f"/api/classes/{a.classes[class_name]}/members")).json()
+        for child in members[class_name]["children"]:
+            a.children[child["first_name"]] = child["id"]
+
+    b = School(await create_school(admin_client, "École Victor-Hugo"))
+    b.director = await add_staff(admin_client, anonymous, b.id, "director", f"M. Directeur {tag}", [])
+    director_b = make_client(b.director.token)
+    b.teachers["CM1"] = await add_staff(director_b, anonymous, b.id, "teacher", f"Mme Cémun {tag}", ["CM1"])
+    response = await import_roster(
+        director_b,
+        b.id,
+        roster(
+            [
+                (
+                    "CM1",
+                    f"Bernard{tag}",
+                    "Jade",
+                    "02/02/2017",
+                    f"Bernard{tag}",
+                    "Luc",
+                    f"luc.{tag}@example.fr",
+                    "Père",
+                )
+            ]
+        ),
+    )
+    assert response.status_code == 200, response.text
+    guardian = response.json()["guardians"][0]
+    b.parents["cm1"] = Person(
+        await activate(anonymous, guardian["activation_code"]), guardian["user_id"], guardian["login"]
+    )
+    b.children["Jade"] = guardian["children"][0]
+    me = (await make_client(b.teachers["CM1"].token).get("/api/me")).json()
+    b.classes["CM1"] = me["classes"][0]["id"]
+    return World(admin=admin, a=a, b=b)
