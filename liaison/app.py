@@ -42,11 +42,13 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
         redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
-        bus: Bus = RedisBus(redis_client) if redis_client else MemoryBus()
+        bus: Bus = RedisBus(redis_client, settings.redis_prefix) if redis_client else MemoryBus()
         app.state.pool = pool
         app.state.bus = bus
         app.state.failure_counter = (
-            RedisFailureCounter(redis_client) if redis_client else MemoryFailureCounter()
+            RedisFailureCounter(redis_client, settings.redis_prefix)
+            if redis_client
+            else MemoryFailureCounter()
         )
         try:
             async with pool.acquire() as conn:

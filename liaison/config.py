@@ -42,6 +42,7 @@ class Settings:
     log_level: str = "INFO"
     db_pool_size: int = 10
     metrics_token: str | None = field(default=None, repr=False)
+    redis_prefix: str = "liaison:"
 
     @property
     def secure_cookies(self) -> bool:
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         db_pool_size=_int(env, "DB_POOL_SIZE", Settings.db_pool_size, minimum=2),
         metrics_token=env.get("METRICS_TOKEN") or None,
+        redis_prefix=env.get("REDIS_PREFIX") or Settings.redis_prefix,
     )
 
 

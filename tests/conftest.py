@@ -131,6 +131,9 @@ def base_settings(database_url: str, redis_url: str, tmp_path_factory) -> Settin
     return Settings(
         database_url=database_url,
         redis_url=redis_url,
+        # Each run its own Redis namespace: runs sharing the machine's Redis
+        # neither see each other's events nor count each other's failures.
+        redis_prefix=f"liaison-test-{uuid.uuid4().hex[:8]}:",
         secret_key="test-secret-key-" + uuid.uuid4().hex,
         data_dir=tmp_path_factory.mktemp("data"),
         admin_login=ADMIN_LOGIN,

@@ -26,7 +26,7 @@ async def run_worker(settings: Settings) -> None:
         event_loop.add_signal_handler(signum, stop.set)
     pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
     redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
-    bus: Bus = RedisBus(redis_client) if redis_client else MemoryBus()
+    bus: Bus = RedisBus(redis_client, settings.redis_prefix) if redis_client else MemoryBus()
     try:
         async with pool.acquire() as conn:
             await migrate(conn)

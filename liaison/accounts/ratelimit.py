@@ -35,9 +35,9 @@ class FailureCounter(abc.ABC):
     async def reset(self, key: str, limit: Limit) -> None: ...
 
 
-def _key(key: str, limit: Limit) -> str:
+def _key(key: str, limit: Limit, prefix: str = "liaison:") -> str:
     # Hashed: the login and address never sit in Redis in clear.
-    return f"liaison:login-failures:{limit.scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    return f"{prefix}login-failures:{limit.scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 class MemoryFailureCounter(FailureCounter):
@@ -71,15 +71,15 @@ class MemoryFailureCounter(FailureCounter):
 
 
 class RedisFailureCounter(FailureCounter):
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, prefix: str = "liaison:") -> None:
         self.client = client
+        self.prefix = prefix
         self.fallback = MemoryFailureCounter()
 
     async def retry_after(self, key: str, limit: Limit) -> int:
         try:
-            count, ttl = await (
-                self.client.pipeline(transaction=False).get(_key(key, limit)).ttl(_key(key, limit))
-            ).execute()
+            name = _key(key, limit, self.prefix)
+            count, ttl = await self.client.pipeline(transaction=False).get(name).ttl(name).execute()
         except RedisError:
             return await self.fallback.retry_after(key, limit)
         if count is not None and int(count) >= limit.max_failures and ttl > 0:
@@ -87,7 +87,7 @@ class RedisFailureCounter(FailureCounter):
         return 0
 
     async def record_failure(self, key: str, limit: Limit) -> None:
-        name = _key(key, limit)
+        name = _key(key, limit, self.prefix)
         try:
             pipe = self.client.pipeline(transaction=True)
             pipe.incr(name).expire(name, limit.window_seconds, nx=True)
@@ -97,6 +97,6 @@ class RedisFailureCounter(FailureCounter):
 
     async def reset(self, key: str, limit: Limit) -> None:
         try:
-            await self.client.delete(_key(key, limit))
+            await self.client.delete(_key(key, limit, self.prefix))
         except RedisError:
             await self.fallback.reset(key, limit)

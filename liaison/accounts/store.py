@@ -70,6 +70,21 @@ def login_base(first_name: str, last_name: str) -> str:
     return ".".join(parts)[:40] or "utilisateur"
 
 
+@dataclass(frozen=True)
+class NewUser:
+    role: str
+    school_id: UUID | None
+    display_name: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    password_hash: str | None = None
+
+
+class LoginTaken(Exception):
+    pass
+
+
 async def create_user(
     conn: asyncpg.Connection,
     *,
@@ -82,40 +97,80 @@ async def create_user(
     login: str | None = None,
     password_hash: str | None = None,
 ) -> User:
-    """Create a user; without `login`, derive a free one from the names
-    ("prenom.nom", then "prenom.nom2", ...)."""
-    base = (login or login_base(first_name, last_name)).lower()
-    suffix = 1 if login else await _next_login_suffix(conn, base)
-    while True:
-        candidate = base if suffix == 1 else f"{base}{suffix}"
-        row = await conn.fetchrow(
-            f"""INSERT INTO users (login, role, school_id, display_name, first_name, last_name,
-                                   email, password_hash, activated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                        CASE WHEN $8::text IS NULL THEN NULL ELSE now() END)
-                ON CONFLICT (login) DO NOTHING
-                RETURNING {_USER_COLUMNS}""",
-            candidate, role, school_id, display_name, first_name, last_name, email, password_hash,
-        )  # fmt: skip
-        if row is not None:
-            return User.from_row(row)
-        if login:
-            raise LoginTaken(candidate)
-        suffix += 1
+    """Create one user with the given login (LoginTaken if it is not free),
+    or without one, with a login derived from the names."""
+    person = NewUser(role, school_id, display_name, first_name, last_name, email, password_hash)
+    if login is None:
+        return (await create_users(conn, [person]))[0]
+    created = await _insert_users(conn, [person], [login.lower()])
+    if created[0] is None:
+        raise LoginTaken(login)
+    return created[0]
 
 
-class LoginTaken(Exception):
-    pass
+async def create_users(conn: asyncpg.Connection, people: list[NewUser]) -> list[User]:
+    """Create users in bulk (an import of 400 families is a few statements,
+    not a thousand), each with a free login "prenom.nom", "prenom.nom2"..."""
+    results: list[User | None] = [None] * len(people)
+    pending = list(range(len(people)))
+    while pending:
+        bases = [
+            login_base(people[i].first_name or people[i].display_name, people[i].last_name) for i in pending
+        ]
+        logins = _free_logins(bases, await _logins_like(conn, set(bases)))
+        created = await _insert_users(conn, [people[i] for i in pending], logins)
+        for index, user in zip(pending, created, strict=True):
+            results[index] = user
+        # A concurrent writer took some of those logins: choose again for them.
+        pending = [i for i in pending if results[i] is None]
+    return [user for user in results if user is not None]
 
 
-async def _next_login_suffix(conn: asyncpg.Connection, base: str) -> int:
-    taken = await conn.fetch(
-        "SELECT login FROM users WHERE login = $1 OR login ~ ('^' || $2 || '[0-9]+$')",
-        base,
-        re.escape(base),
+async def _logins_like(conn: asyncpg.Connection, bases: set[str]) -> set[str]:
+    # Bases hold only [a-z0-9.-], so they are safe inside LIKE patterns.
+    rows = await conn.fetch(
+        "SELECT login FROM users WHERE login LIKE ANY($1::text[])", [b + "%" for b in bases]
     )
-    numbers = [1 if r["login"] == base else int(r["login"][len(base) :]) for r in taken]
-    return max(numbers, default=0) + 1
+    return {r["login"] for r in rows}
+
+
+def _free_logins(bases: list[str], taken: set[str]) -> list[str]:
+    chosen: list[str] = []
+    used = set(taken)
+    for base in bases:
+        suffix = 1
+        while (candidate := base if suffix == 1 else f"{base}{suffix}") in used:
+            suffix += 1
+        used.add(candidate)
+        chosen.append(candidate)
+    return chosen
+
+
+async def _insert_users(
+    conn: asyncpg.Connection, people: list[NewUser], logins: list[str]
+) -> list[User | None]:
+    """Insert; a login already taken gives None at its place."""
+    rows = await conn.fetch(
+        f"""INSERT INTO users (login, role, school_id, display_name, first_name, last_name,
+                               email, password_hash, activated_at)
+            SELECT login, role, school_id, display_name, first_name, last_name, email, password_hash,
+                   CASE WHEN password_hash IS NULL THEN NULL ELSE now() END
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                        $7::text[], $8::text[])
+                 AS t(login, role, school_id, display_name, first_name, last_name, email, password_hash)
+            ON CONFLICT (login) DO NOTHING
+            RETURNING {_USER_COLUMNS}""",
+        logins,
+        [p.role for p in people],
+        [p.school_id for p in people],
+        [p.display_name for p in people],
+        [p.first_name for p in people],
+        [p.last_name for p in people],
+        [p.email for p in people],
+        [p.password_hash for p in people],
+    )
+    by_login = {row["login"]: User.from_row(row) for row in rows}
+    return [by_login.get(login) for login in logins]
 
 
 async def get_user(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> User | None:

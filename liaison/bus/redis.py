@@ -14,17 +14,16 @@ from liaison.bus.base import Bus
 
 log = logging.getLogger("liaison.bus")
 
-PREFIX = "liaison:"
-
 
 class RedisBus(Bus):
     """Redis pub/sub. Pub/sub drops messages silently when a connection
     breaks, so every (re)subscription calls the reconnect handlers, which
     re-read what they may have missed from PostgreSQL."""
 
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, prefix: str = "liaison:") -> None:
         super().__init__()
         self.client = client
+        self.prefix = prefix  # several deployments may share one Redis
         self.origin = uuid.uuid4().hex  # lets a process ignore its own echoes
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -44,7 +43,7 @@ class RedisBus(Bus):
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         payload = json.dumps({"origin": self.origin, "message": message})
         try:
-            await self.client.publish(PREFIX + channel, payload)
+            await self.client.publish(self.prefix + channel, payload)
         except RedisError:
             # The commit stands; other processes catch up when Redis returns.
             log.warning("redis publish failed on %s; subscribers will catch up", channel)
@@ -62,7 +61,7 @@ class RedisBus(Bus):
         while True:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(PREFIX + "*")
+                await pubsub.psubscribe(self.prefix + "*")
                 self._subscribed.set()
                 backoff = 0.2
                 await self._reconnected()
@@ -91,4 +90,4 @@ class RedisBus(Bus):
         channel = raw["channel"]
         if isinstance(channel, bytes):
             channel = channel.decode()
-        await self._dispatch(channel.removeprefix(PREFIX), envelope.get("message") or {})
+        await self._dispatch(channel.removeprefix(self.prefix), envelope.get("message") or {})

@@ -252,28 +252,30 @@ async def _ensure_guardians(
         list(unique),
     )
     guardians = {r["identity_key"]: User.from_row(r) for r in known}
-    created = 0
-    for key, row in unique.items():
-        if key in guardians:
-            continue
-        user = await accounts.create_user(
-            conn,
-            role="parent",
-            school_id=school_id,
-            first_name=row.guardian_first_name,
-            last_name=row.guardian_last_name,
-            display_name=f"{row.guardian_first_name} {row.guardian_last_name}",
-            email=row.guardian_email,
-        )
-        await conn.execute(
-            "INSERT INTO guardian_identities (school_id, identity_key, user_id) VALUES ($1, $2, $3)",
-            school_id,
-            key,
-            user.id,
-        )
-        guardians[key] = user
-        created += 1
-    return guardians, created
+    new_keys = [key for key in unique if key not in guardians]
+    created = await accounts.create_users(
+        conn,
+        [
+            accounts.NewUser(
+                role="parent",
+                school_id=school_id,
+                first_name=unique[key].guardian_first_name,
+                last_name=unique[key].guardian_last_name,
+                display_name=f"{unique[key].guardian_first_name} {unique[key].guardian_last_name}",
+                email=unique[key].guardian_email,
+            )
+            for key in new_keys
+        ],
+    )
+    await conn.execute(
+        """INSERT INTO guardian_identities (school_id, identity_key, user_id)
+           SELECT $1, * FROM unnest($2::text[], $3::uuid[])""",
+        school_id,
+        new_keys,
+        [user.id for user in created],
+    )
+    guardians.update(zip(new_keys, created, strict=True))
+    return guardians, len(created)
 
 
 # -- reading the directory ---------------------------------------------------

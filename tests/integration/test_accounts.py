@@ -72,7 +72,8 @@ async def test_cookie_is_secure_behind_https(start_server):
 
 async def test_bad_credentials(api, school):
     _, director, _ = school
-    for login, password in ((director.login, "pas le bon mot de passe"), ("personne-inconnue", PASSWORD)):
+    unknown = f"personne-inconnue-{uuid.uuid4().hex[:8]}"
+    for login, password in ((director.login, "pas le bon mot de passe"), (unknown, PASSWORD)):
         response = await api().post("/api/session", json={"login": login, "password": password})
         assert response.status_code == 401
         assert response.json()["error"]["message"] == "Identifiant ou mot de passe incorrect."
@@ -178,7 +179,7 @@ async def test_rate_limit_per_login_then_per_address(start_server, school):
 
     # Start from a clean count for this address, whatever ran before.
     client_redis = aioredis.from_url(server.settings.redis_url)
-    await client_redis.delete(_key("127.0.0.1", Limit("ip", 6, 900)))
+    await client_redis.delete(_key("127.0.0.1", Limit("ip", 6, 900), server.settings.redis_prefix))
     await client_redis.aclose()
     async with httpx.AsyncClient(base_url=server.url) as client:
 
@@ -192,9 +193,10 @@ async def test_rate_limit_per_login_then_per_address(start_server, school):
         assert int(blocked.headers["retry-after"]) > 0
         assert blocked.json()["error"]["code"] == "too_many_attempts"
         # Another login from the same address still works, until the address limit.
-        for i in range(3):
-            assert (await attempt(f"inconnu-{i}")).status_code == 401
-        assert (await attempt("encore-un-autre")).status_code == 429
+        others = [f"inconnu-{uuid.uuid4().hex[:8]}" for _ in range(4)]
+        for login in others[:3]:
+            assert (await attempt(login)).status_code == 401
+        assert (await attempt(others[3])).status_code == 429
 
 
 async def test_rate_limit_is_shared_through_redis(start_server, school):
