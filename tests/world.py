@@ -83,6 +83,14 @@ async def add_staff(
     return Person(token, body["user"]["id"], body["login"], name)
 
 
+async def school_with_director(make_client, name: str = "Mme Directrice") -> tuple[str, Person]:
+    """A fresh school and its activated director."""
+    anonymous = make_client()
+    admin = make_client(await admin_token(anonymous))
+    school_id = await create_school(admin)
+    return school_id, await add_staff(admin, anonymous, school_id, "director", name, [])
+
+
 def roster(rows: list[tuple[str, ...]]) -> bytes:
     header = "Classe;Nom élève;Prénom élève;Date naissance;Nom responsable;Prénom responsable;Courriel responsable;Lien"
     return ("\ufeff" + "\n".join([header, *(";".join(r) for r in rows)]) + "\n").encode()

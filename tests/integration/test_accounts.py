@@ -7,23 +7,12 @@ import uuid
 import httpx
 import pytest
 
-from tests.world import (
-    PASSWORD,
-    add_staff,
-    admin_token,
-    create_school,
-    import_roster,
-    roster,
-    sign_in,
-)
+from tests.world import PASSWORD, admin_token, import_roster, roster, school_with_director, sign_in
 
 
 @pytest.fixture
 async def school(api):
-    anonymous = api()
-    admin = api(await admin_token(anonymous))
-    school_id = await create_school(admin)
-    director = await add_staff(admin, anonymous, school_id, "director", "Mme Comptes", [])
+    school_id, director = await school_with_director(api, "Mme Comptes")
     return school_id, director, api(director.token)
 
 

@@ -6,16 +6,13 @@ import uuid
 
 import pytest
 
-from tests.world import activate, add_staff, admin_token, create_school, import_roster, roster
+from tests.world import activate, import_roster, roster, school_with_director
 
 
 @pytest.fixture
 async def director(api):
     """A fresh school and its signed-in director, for each test."""
-    anonymous = api()
-    admin = api(await admin_token(anonymous))
-    school_id = await create_school(admin)
-    person = await add_staff(admin, anonymous, school_id, "director", "Mme Import", [])
+    school_id, person = await school_with_director(api, "Mme Import")
     return school_id, api(person.token)
 
 
