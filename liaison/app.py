@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from liaison import bootstrap
 from liaison.accounts import routes as account_routes
@@ -30,6 +31,17 @@ from liaison.web.errors import EXCEPTION_HANDLERS
 from workers import loops
 
 log = logging.getLogger("liaison")
+
+
+class WebAppMount(Mount):
+    """The web app's files, everywhere but under /api: there the router's own
+    404 and 405 (with the right Allow header) must answer."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path = scope.get("path", "")
+        if path == "/api" or path.startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
@@ -69,7 +81,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *directory_routes.routes,
     ]
     if settings.static_dir.is_dir():
-        routes.append(Mount("/", app=StaticFiles(directory=settings.static_dir, html=True)))
+        routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestObserver, metrics=metrics)],

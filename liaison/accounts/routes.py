@@ -9,7 +9,6 @@ import re
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from liaison.accounts import passwords, store
 from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
@@ -17,6 +16,7 @@ from liaison.accounts.ratelimit import Limit
 from liaison.accounts.store import User
 from liaison.web.errors import ApiError
 from liaison.web.requests import Body, parse_body
+from liaison.web.routing import route
 
 log = logging.getLogger("liaison.accounts")
 
@@ -196,9 +196,7 @@ async def put_preferences(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/session", sign_in, methods=["POST"]),
-    Route("/api/session", sign_out, methods=["DELETE"]),
-    Route("/api/activate", activate, methods=["POST"]),
-    Route("/api/me/preferences", get_preferences, methods=["GET"]),
-    Route("/api/me/preferences", put_preferences, methods=["PUT"]),
+    route("/api/session", POST=sign_in, DELETE=sign_out),
+    route("/api/activate", POST=activate),
+    route("/api/me/preferences", GET=get_preferences, PUT=put_preferences),
 ]

@@ -11,7 +11,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
 
 from liaison.accounts.auth import csrf_for, require_session, require_user
 from liaison.directory import policy, store
@@ -19,6 +18,7 @@ from liaison.directory.csv_import import RosterError, parse_roster
 from liaison.directory.policy import ClassAction, SchoolAction
 from liaison.web.errors import ApiError, not_found
 from liaison.web.requests import Body, parse_body, read_body
+from liaison.web.routing import route
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -201,11 +201,11 @@ async def pupil_account(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/me", me, methods=["GET"]),
-    Route("/api/schools", create_school, methods=["POST"]),
-    Route("/api/schools/{school_id:uuid}/staff", add_staff, methods=["POST"]),
-    Route("/api/schools/{school_id:uuid}/import", import_roster, methods=["POST"]),
-    Route("/api/schools/{school_id:uuid}/activation-letters", activation_letters, methods=["GET"]),
-    Route("/api/classes/{class_id:uuid}/members", class_members, methods=["GET"]),
-    Route("/api/children/{child_id:uuid}/account", pupil_account, methods=["POST"]),
+    route("/api/me", GET=me),
+    route("/api/schools", POST=create_school),
+    route("/api/schools/{school_id:uuid}/staff", POST=add_staff),
+    route("/api/schools/{school_id:uuid}/import", POST=import_roster),
+    route("/api/schools/{school_id:uuid}/activation-letters", GET=activation_letters),
+    route("/api/classes/{class_id:uuid}/members", GET=class_members),
+    route("/api/children/{child_id:uuid}/account", POST=pupil_account),
 ]

@@ -17,11 +17,11 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.accounts import tokens
 from liaison.web.errors import not_found
+from liaison.web.routing import route
 
 access_log = logging.getLogger("liaison.access")
 
@@ -135,7 +135,7 @@ async def metrics(request: Request) -> Response:
 
 
 routes = [
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
+    route("/healthz", GET=healthz),
+    route("/readyz", GET=readyz),
+    route("/metrics", GET=metrics),
 ]
