@@ -41,11 +41,10 @@ def database(settings: Settings) -> Iterator[Settings]:
 
     server = EmbeddedPostgres(settings.data_dir)
     try:
-        asyncio.run(server.start())
-    except EmbeddedPostgresError as error:
-        server.stop()
-        raise SystemExit(f"Impossible de démarrer PostgreSQL : {error}") from None
-    try:
+        try:
+            asyncio.run(server.start())
+        except EmbeddedPostgresError as error:
+            raise SystemExit(f"Impossible de démarrer PostgreSQL : {error}") from None
         yield settings.with_overrides(database_url=server.dsn)
     finally:
         # A second Ctrl-C must not leave the server running.
