@@ -10,6 +10,7 @@ Tests are isolated by data: each one makes its own schools and people.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -72,23 +73,29 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def database_url(postgres_server: str) -> Iterator[str]:
-    name = f"liaison_test_{uuid.uuid4().hex[:12]}"
+@contextlib.contextmanager
+def scratch_database(server_dsn: str, prefix: str = "liaison_test") -> Iterator[str]:
+    """A new empty database on the server, dropped when the block ends."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
 
     async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(postgres_server)
+        conn = await asyncpg.connect(server_dsn)
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = postgres_server.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{name}"
+        yield f"{server_dsn.rsplit('/', 1)[0]}/{name}"
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: str) -> Iterator[str]:
+    with scratch_database(postgres_server) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

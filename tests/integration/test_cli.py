@@ -25,7 +25,7 @@ import pytest
 
 from liaison.demo.school import DEMO_PASSWORD, demo_staff
 from liaison.storage.migrations import discover
-from tests.conftest import free_port
+from tests.conftest import free_port, scratch_database
 
 DEADLINE = 60.0  # seconds: the bound of every wait in this file
 POLL = 0.05
@@ -269,20 +269,8 @@ def liaison(tmp_path: Path) -> Iterator:
 @pytest.fixture
 def fresh_database(postgres_server: str) -> Iterator[str]:
     """A database of its own on the test server, dropped at the end."""
-    name = f"liaison_cli_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(postgres_server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{postgres_server.rsplit('/', 1)[0]}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(postgres_server, "liaison_cli") as dsn:
+        yield dsn
 
 
 def fetch(dsn: str, sql: str) -> list[asyncpg.Record]:
