@@ -345,6 +345,14 @@ async def profile(conn: asyncpg.Connection | asyncpg.Pool, user: User) -> dict[s
                WHERE c.user_id = $1""",
             user.id,
         )
+    elif user.role == "parent":
+        # The classes of their children: the app names each child's class.
+        classes = await conn.fetch(
+            """SELECT DISTINCT k.id, k.name, k.school_id FROM guardianships g
+               JOIN children c ON c.id = g.child_id JOIN classes k ON k.id = c.class_id
+               WHERE g.user_id = $1 ORDER BY k.name""",
+            user.id,
+        )
     else:
         classes = []
     children = []
