@@ -23,8 +23,11 @@ from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
 from liaison.bus import Bus, MemoryBus, RedisBus
 from liaison.config import Settings
 from liaison.directory import routes as directory_routes
+from liaison.messaging import routes as messaging_routes
 from liaison.ops import routes as ops_routes
 from liaison.ops.routes import Metrics, RequestObserver
+from liaison.realtime import routes as realtime_routes
+from liaison.realtime.notifier import Notifier
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
 from liaison.web.errors import EXCEPTION_HANDLERS
@@ -62,14 +65,21 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
             if redis_client
             else MemoryFailureCounter()
         )
+        notifier: Notifier | None = None
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
                 await bootstrap.ensure_admin(conn, settings)
+            notifier = Notifier(pool, bus)
+            app.state.notifier = notifier
+            metrics.watch_connections(lambda: notifier.connection_count)
             await bus.start()
+            notifier.start()
             async with loops.running(pool, bus, settings, enabled=run_workers):
                 yield
         finally:
+            if notifier is not None:
+                await notifier.close()
             await bus.close()
             if redis_client:
                 await redis_client.aclose()
@@ -79,6 +89,8 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *ops_routes.routes,
         *account_routes.routes,
         *directory_routes.routes,
+        *realtime_routes.routes,
+        *messaging_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))

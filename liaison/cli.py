@@ -89,7 +89,9 @@ async def _serve(settings: Settings, host: str, port: int, *, run_workers: bool,
         log_config=None,
         access_log=False,  # our own middleware writes one line per request
         ws="websockets-sansio",
+        # Compression costs ~50 KiB per socket; events are small anyway.
         ws_per_message_deflate=False,
+        ws_max_size=65536,  # clients only send small control frames
         proxy_headers=True,
         lifespan="on",
         timeout_graceful_shutdown=10,

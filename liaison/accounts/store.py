@@ -335,3 +335,8 @@ async def save_preferences(
         prefs["quiet_start"],
         prefs["quiet_end"],
     )
+
+
+async def users_by_id(conn: asyncpg.Connection | asyncpg.Pool, user_ids: list[UUID]) -> dict[UUID, User]:
+    rows = await conn.fetch(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])", user_ids)
+    return {r["id"]: User.from_row(r) for r in rows}

@@ -451,3 +451,75 @@ async def ensure_pupil_account(
         assert user is not None
     codes = await accounts.issue_activation_codes(conn, [user.id], activation_days)
     return user, codes.get(user.id), created
+
+
+# -- what other capabilities ask of the directory --------------------------------
+
+
+async def guardians_of(
+    conn: asyncpg.Connection | asyncpg.Pool, child_ids: list[UUID]
+) -> dict[UUID, list[UUID]]:
+    rows = await conn.fetch(
+        "SELECT child_id, user_id FROM guardianships WHERE child_id = ANY($1::uuid[]) ORDER BY user_id",
+        child_ids,
+    )
+    found: dict[UUID, list[UUID]] = {c: [] for c in child_ids}
+    for row in rows:
+        found[row["child_id"]].append(row["user_id"])
+    return found
+
+
+async def children_of_guardian(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT c.id, c.school_id, c.class_id, c.first_name, c.last_name
+           FROM guardianships g JOIN children c ON c.id = g.child_id
+           WHERE g.user_id = $1 ORDER BY c.birth_date NULLS LAST, c.id""",
+        user_id,
+    )
+
+
+async def staff_of_classes(conn: asyncpg.Connection | asyncpg.Pool, class_ids: list[UUID]) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT user_id FROM class_staff WHERE class_id = ANY($1::uuid[])", class_ids
+    )
+    return [r["user_id"] for r in rows]
+
+
+async def directors_of(conn: asyncpg.Connection | asyncpg.Pool, school_id: UUID) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT id FROM users WHERE school_id = $1 AND role = 'director' ORDER BY id", school_id
+    )
+    return [r["id"] for r in rows]
+
+
+async def classes_taught(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> set[UUID]:
+    rows = await conn.fetch("SELECT class_id FROM class_staff WHERE user_id = $1", user_id)
+    return {r["class_id"] for r in rows}
+
+
+async def school_classes(
+    conn: asyncpg.Connection | asyncpg.Pool, school_id: UUID, class_ids: list[UUID] | None = None
+) -> list[UUID]:
+    """The classes of the school (all, or those of `class_ids` that belong to it)."""
+    rows = await conn.fetch(
+        """SELECT id FROM classes WHERE school_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+           ORDER BY name, id""",
+        school_id,
+        class_ids,
+    )
+    return [r["id"] for r in rows]
+
+
+async def children_of_classes(conn: asyncpg.Connection | asyncpg.Pool, class_ids: list[UUID]) -> list[UUID]:
+    rows = await conn.fetch("SELECT id FROM children WHERE class_id = ANY($1::uuid[]) ORDER BY id", class_ids)
+    return [r["id"] for r in rows]
+
+
+async def child_names(conn: asyncpg.Connection | asyncpg.Pool, child_ids: list[UUID]) -> dict[UUID, str]:
+    rows = await conn.fetch(
+        "SELECT id, first_name || ' ' || last_name AS name FROM children WHERE id = ANY($1::uuid[])",
+        child_ids,
+    )
+    return {r["id"]: r["name"] for r in rows}

@@ -7,11 +7,13 @@ import ipaddress
 import json
 import logging
 import time
+from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -42,6 +44,14 @@ class Metrics:
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.connections = Gauge(
+            "liaison_realtime_connections",
+            "Open WebSocket and long-polling connections of this process.",
+            registry=self.registry,
+        )
+
+    def watch_connections(self, count: Callable[[], int]) -> None:
+        self.connections.set_function(count)
 
 
 class RequestObserver:

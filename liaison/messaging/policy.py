@@ -1,0 +1,83 @@
+"""Who may write to whom, and who may see and do what in a thread.
+
+Pure functions of the user and facts about the resource, read as a table:
+ALLOW, FORBID (403: you know it exists but may not) or HIDE (404: you may not
+even know it exists). The routes gather the facts and call these; nothing
+else decides.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from uuid import UUID
+
+from liaison.accounts.store import User
+from liaison.directory.policy import Decision, enforce
+
+__all__ = ["Decision", "ThreadAction", "ThreadFacts", "enforce"]
+
+ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
+
+
+def start_direct(user: User, child_school_id: UUID, is_guardian: bool, teaches_child: bool) -> Decision:
+    """A conversation about one child."""
+    if user.role == "parent":
+        # Another family's child does not exist for a parent.
+        return ALLOW if is_guardian else HIDE
+    if user.school_id != child_school_id:
+        return HIDE
+    if user.role == "director" or (user.role == "teacher" and teaches_child):
+        return ALLOW
+    return FORBID  # a teacher of another class, a pupil
+
+
+def start_announcement(
+    user: User, whole_school: bool, class_ids_taught: set[UUID], class_ids: list[UUID]
+) -> Decision:
+    """`class_ids` are already known to be classes of the user's school."""
+    if user.role == "director":
+        return ALLOW
+    if user.role == "teacher":
+        if whole_school or not set(class_ids) <= class_ids_taught:
+            return FORBID
+        return ALLOW
+    return FORBID
+
+
+class ThreadAction(enum.Enum):
+    READ = "read"  # see it, its messages, mark it read
+    POST = "post"
+    REPLY_PRIVATELY = "reply_privately"
+    ACK = "ack"
+    RECEIPTS = "receipts"  # the receipts and the paper slips
+
+
+@dataclass(frozen=True)
+class ThreadFacts:
+    kind: str
+    is_member: bool
+    is_staff_member: bool
+
+
+_BROADCAST = ("announcement", "signup")
+
+
+def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> Decision:
+    if not thread.is_member:
+        return HIDE
+    if action is ThreadAction.READ:
+        return ALLOW
+    if user.role == "student":
+        return FORBID  # a pupil does not message
+    if action is ThreadAction.POST:
+        if thread.kind in _BROADCAST and not thread.is_staff_member:
+            return FORBID  # families answer privately
+        return ALLOW
+    if action is ThreadAction.REPLY_PRIVATELY:
+        return ALLOW if thread.kind in _BROADCAST and user.role == "parent" else FORBID
+    if action is ThreadAction.ACK:
+        return ALLOW if user.role == "parent" and not thread.is_staff_member else FORBID
+    if action is ThreadAction.RECEIPTS:
+        return ALLOW if thread.is_staff_member else FORBID
+    return FORBID

@@ -1,0 +1,220 @@
+"""Threads and messages over HTTP: parse, call the service, answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field, field_validator, model_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from liaison.accounts.auth import require_user
+from liaison.messaging import service, store
+from liaison.messaging.policy import ThreadAction
+from liaison.web.errors import ApiError, invalid, not_found
+from liaison.web.requests import Body, parse_body, query_int, read_json, validate
+from liaison.web.routing import route
+
+MAX_BODY = 20_000
+INBOX_DEFAULT, INBOX_MAX = 50, 200
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Ce champ ne peut pas être vide.")
+    return value
+
+
+class _Create(Body):
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    _not_blank = field_validator("subject", "body")(_text)
+
+
+class NewDirect(_Create):
+    kind: Literal["direct"]
+    child_id: str = Field(max_length=100)
+    include_director: bool = False
+
+
+class Audience(Body):
+    school: bool | None = None
+    class_ids: list[str] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Audience:
+        if bool(self.school) == bool(self.class_ids):
+            raise ValueError("Choisissez toute l'école ou une liste de classes.")
+        return self
+
+
+class NewAnnouncement(_Create):
+    kind: Literal["announcement"]
+    audience: Audience
+    require_ack: bool = False
+    urgent: bool = False
+
+
+class NewMessage(Body):
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    _not_blank = field_validator("body")(_text)
+
+
+class ReadUpTo(Body):
+    seq: int = Field(ge=0)
+
+
+def _ctx(request: Request) -> service.Context:
+    return service.Context(request.app.state.pool, request.app.state.bus)
+
+
+def _id(value: str) -> UUID:
+    """An id from a body: one that is not even well formed is unknown (404)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise not_found() from None
+
+
+def _created(thread: dict, message: dict) -> JSONResponse:
+    return JSONResponse({"thread": thread, "message": message}, status_code=201)
+
+
+async def create_thread(request: Request) -> Response:
+    user = await require_user(request)
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
+    kind = data.get("kind")
+    ctx = _ctx(request)
+    if kind == "direct":
+        direct = validate(NewDirect, data)
+        return _created(
+            *await service.start_direct(
+                ctx,
+                user,
+                _id(direct.child_id),
+                direct.subject,
+                direct.body,
+                direct.include_director,
+                direct.client_id,
+            )
+        )
+    if kind == "announcement":
+        new = validate(NewAnnouncement, data)
+        class_ids = [_class_id(c) for c in new.audience.class_ids or []]
+        return _created(
+            *await service.start_announcement(
+                ctx,
+                user,
+                whole_school=bool(new.audience.school),
+                class_ids=class_ids,
+                subject=new.subject,
+                body=new.body,
+                require_ack=new.require_ack,
+                urgent=new.urgent,
+                client_id=new.client_id,
+            )
+        )
+    raise invalid({"kind": "Valeur attendue : direct ou announcement."})
+
+
+def _class_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise invalid({"audience.class_ids": "Classe inconnue."}) from None
+
+
+async def list_threads(request: Request) -> Response:
+    user = await require_user(request)
+    limit = query_int(request, "limit", INBOX_DEFAULT, 1, INBOX_MAX)
+    cursor = request.query_params.get("next")
+    after = store.decode_cursor(cursor) if cursor else None
+    if cursor and after is None:
+        raise ApiError(400, "bad_request", "Curseur « next » invalide.")
+    unread_only = request.query_params.get("unread", "").lower() in ("1", "true")
+    ctx = _ctx(request)
+    rows = await store.inbox(ctx.pool, user.id, limit + 1, after, unread_only)
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        following = store.encode_cursor(last["last_activity_at"], last["id"])
+    return JSONResponse({"threads": await service.inbox_view(ctx, user, page), "next": following})
+
+
+def _thread_id(request: Request) -> UUID:
+    return request.path_params["thread_id"]
+
+
+async def get_thread(request: Request) -> Response:
+    user = await require_user(request)
+    ctx = _ctx(request)
+    visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
+    rows = await store.latest_messages(ctx.pool, visible.thread["id"], 50)
+    return JSONResponse(
+        {
+            "thread": await service.thread_view(ctx, user, visible),
+            "messages": await service.messages_view(ctx, user, rows),
+        }
+    )
+
+
+async def list_messages(request: Request) -> Response:
+    user = await require_user(request)
+    ctx = _ctx(request)
+    visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
+    after_seq = query_int(request, "after_seq", 0, 0, 2**31 - 1)
+    limit = query_int(request, "limit", 50, 1, 200)
+    rows = await store.messages(ctx.pool, visible.thread["id"], after_seq, limit)
+    return JSONResponse({"messages": await service.messages_view(ctx, user, rows)})
+
+
+async def post_message(request: Request) -> Response:
+    user = await require_user(request)
+    new = await parse_body(request, NewMessage)
+    message = await service.post(_ctx(request), user, _thread_id(request), new.body, new.client_id)
+    return JSONResponse(message, status_code=201)
+
+
+async def reply_privately(request: Request) -> Response:
+    user = await require_user(request)
+    new = await parse_body(request, NewMessage)
+    return _created(
+        *await service.reply_privately(_ctx(request), user, _thread_id(request), new.body, new.client_id)
+    )
+
+
+async def mark_read(request: Request) -> Response:
+    user = await require_user(request)
+    read = await parse_body(request, ReadUpTo)
+    await service.mark_read(_ctx(request), user, _thread_id(request), read.seq)
+    return Response(status_code=204)
+
+
+async def acknowledge(request: Request) -> Response:
+    user = await require_user(request)
+    acked_at = await service.ack(_ctx(request), user, _thread_id(request))
+    return JSONResponse({"acked_at": store.iso(acked_at)})
+
+
+async def receipts(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse(await service.receipts(_ctx(request), user, _thread_id(request)))
+
+
+routes = [
+    route("/api/threads", GET=list_threads, POST=create_thread),
+    route("/api/threads/{thread_id:uuid}", GET=get_thread),
+    route("/api/threads/{thread_id:uuid}/messages", GET=list_messages, POST=post_message),
+    route("/api/threads/{thread_id:uuid}/reply-privately", POST=reply_privately),
+    route("/api/threads/{thread_id:uuid}/read", POST=mark_read),
+    route("/api/threads/{thread_id:uuid}/ack", POST=acknowledge),
+    route("/api/threads/{thread_id:uuid}/receipts", GET=receipts),
+]

@@ -1,0 +1,376 @@
+"""What messaging does: gather the facts, ask the policy, write, tell.
+
+Routes parse requests and call these; other capabilities (absences,
+sign-ups) call them too, so that a thread is always made the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts import store as accounts
+from liaison.accounts.store import User
+from liaison.bus import Bus
+from liaison.directory import store as directory
+from liaison.messaging import policy, store
+from liaison.messaging.policy import ThreadAction, ThreadFacts
+from liaison.messaging.store import Member, NewThread, iso, message_to_api, thread_to_api
+from liaison.realtime.store import NewEvent
+from liaison.realtime.writer import change
+from liaison.web.errors import ApiError, invalid, not_found
+
+
+@dataclass(frozen=True)
+class Context:
+    pool: asyncpg.Pool
+    bus: Bus
+
+
+Created = tuple[dict[str, Any], dict[str, Any]]  # (thread, message) as the API shows them
+
+
+# -- idempotency ---------------------------------------------------------------
+
+
+async def _replayed(ctx: Context, user: User, client_id: str | None) -> asyncpg.Record | None:
+    if client_id is None:
+        return None
+    return await store.message_by_client_id(ctx.pool, user.id, client_id)
+
+
+async def _created_view(ctx: Context, user: User, message: asyncpg.Record) -> Created:
+    thread = await store.get_thread(ctx.pool, message["thread_id"])
+    assert thread is not None
+    member = await store.get_member(ctx.pool, thread["id"], user.id)
+    author = await _author(ctx, thread["author_id"], user)
+    return thread_to_api(thread, author, member), message_to_api(message, user)
+
+
+async def _once(
+    ctx: Context, user: User, client_id: str | None, create: Callable[[], Awaitable[Created]]
+) -> Created:
+    """The same create twice (a phone retrying) gives the first result."""
+    earlier = await _replayed(ctx, user, client_id)
+    if earlier is not None:
+        return await _created_view(ctx, user, earlier)
+    try:
+        return await create()
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != "messages_client_id":
+            raise
+        earlier = await _replayed(ctx, user, client_id)  # the concurrent twin won
+        assert earlier is not None
+        return await _created_view(ctx, user, earlier)
+
+
+async def _author(ctx: Context, author_id: UUID, known: User | None = None) -> User:
+    if known is not None and known.id == author_id:
+        return known
+    found = await accounts.get_user(ctx.pool, author_id)
+    assert found is not None
+    return found
+
+
+# -- starting threads ---------------------------------------------------------------
+
+
+async def start_direct(
+    ctx: Context,
+    user: User,
+    child_id: UUID,
+    subject: str,
+    body: str,
+    include_director: bool,
+    client_id: str | None,
+) -> Created:
+    async def create() -> Created:
+        child = await directory.get_child(ctx.pool, child_id)
+        if child is None:
+            raise not_found()
+        guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
+        taught = await directory.classes_taught(ctx.pool, user.id) if user.role == "teacher" else set()
+        policy.enforce(
+            policy.start_direct(user, child["school_id"], user.id in guardians, child["class_id"] in taught)
+        )
+        staff = await directory.staff_of_classes(ctx.pool, [child["class_id"]])
+        if include_director or user.role == "director":
+            staff += await directory.directors_of(ctx.pool, child["school_id"])
+        members = {g: False for g in guardians} | {s: True for s in staff}
+        new = NewThread(
+            school_id=child["school_id"],
+            kind="direct",
+            subject=subject,
+            author=user,
+            members=members,
+            child_ids=[child_id],
+            child_id=child_id,
+            class_ids=(child["class_id"],),
+        )
+        return await _create(ctx, user, new, body, client_id)
+
+    return await _once(ctx, user, client_id, create)
+
+
+async def start_announcement(
+    ctx: Context,
+    user: User,
+    *,
+    whole_school: bool,
+    class_ids: list[UUID],
+    subject: str,
+    body: str,
+    require_ack: bool,
+    urgent: bool,
+    client_id: str | None,
+) -> Created:
+    async def create() -> Created:
+        if user.school_id is None or user.role not in ("director", "teacher"):
+            raise ApiError(403, "forbidden", "Seule l'école écrit aux familles.")
+        school_id = user.school_id
+        classes = await directory.school_classes(ctx.pool, school_id, None if whole_school else class_ids)
+        if not whole_school and len(classes) != len(set(class_ids)):
+            raise invalid({"audience.class_ids": "Classe inconnue."})
+        taught = await directory.classes_taught(ctx.pool, user.id)
+        policy.enforce(policy.start_announcement(user, whole_school, taught, classes))
+        children = await directory.children_of_classes(ctx.pool, classes)
+        if not children:
+            raise invalid({"audience": "Aucune famille dans ce public."})
+        guardians = await directory.guardians_of(ctx.pool, children)
+        staff = await directory.staff_of_classes(ctx.pool, classes) + await directory.directors_of(
+            ctx.pool, school_id
+        )
+        members = {g: False for family in guardians.values() for g in family} | {s: True for s in staff}
+        new = NewThread(
+            school_id=school_id,
+            kind="announcement",
+            subject=subject,
+            author=user,
+            members=members,
+            child_ids=children,
+            class_ids=tuple(classes),
+            whole_school=whole_school,
+            require_ack=require_ack,
+            urgent=urgent,
+        )
+        return await _create(ctx, user, new, body, client_id)
+
+    return await _once(ctx, user, client_id, create)
+
+
+async def _create(ctx: Context, user: User, new: NewThread, body: str, client_id: str | None) -> Created:
+    async with change(ctx.pool, ctx.bus, new.school_id) as current:
+        thread, message, events = await store.create_thread(current.conn, new, body, client_id)
+        current.events.extend(events)
+    member = Member(is_staff=user.is_staff, read_seq=thread["last_seq"], acked_at=None)
+    return thread_to_api(thread, user, member), message_to_api(message, user)
+
+
+# -- inside a thread ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visible:
+    thread: asyncpg.Record
+    member: Member
+
+
+async def open_thread(ctx: Context, user: User, thread_id: UUID, action: ThreadAction) -> Visible:
+    """The thread, once the user may do `action` in it; 404 if they may not see it."""
+    thread = await store.get_thread(ctx.pool, thread_id)
+    member = await store.get_member(ctx.pool, thread_id, user.id) if thread else None
+    facts = ThreadFacts(
+        kind=thread["kind"] if thread else "",
+        is_member=member is not None,
+        is_staff_member=bool(member and member.is_staff),
+    )
+    policy.enforce(policy.thread_decision(user, facts, action))
+    assert thread is not None and member is not None
+    return Visible(thread, member)
+
+
+async def thread_view(ctx: Context, user: User, visible: Visible) -> dict[str, Any]:
+    author = await _author(ctx, visible.thread["author_id"], user)
+    return thread_to_api(visible.thread, author, visible.member)
+
+
+async def messages_view(ctx: Context, user: User, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
+    authors = await accounts.users_by_id(ctx.pool, list({r["author_id"] for r in rows}))
+    return [message_to_api(r, authors[r["author_id"]]) for r in rows]
+
+
+async def inbox_view(
+    ctx: Context, user: User, rows: list[tuple[asyncpg.Record, Member]]
+) -> list[dict[str, Any]]:
+    authors = await accounts.users_by_id(ctx.pool, list({t["author_id"] for t, _ in rows}))
+    return [thread_to_api(t, authors[t["author_id"]], m) for t, m in rows]
+
+
+async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: str | None) -> dict[str, Any]:
+    async def create() -> Created:
+        visible = await open_thread(ctx, user, thread_id, ThreadAction.POST)
+        async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
+            _, message, events = await store.post_message(current.conn, thread_id, user, body, client_id)
+            current.events.extend(events)
+        return {}, message_to_api(message, user)
+
+    _, message = await _once(ctx, user, client_id, create)
+    if message["thread_id"] != str(thread_id):
+        raise ApiError(409, "client_id_reused", "Cet identifiant client a déjà servi pour un autre message.")
+    return message
+
+
+async def reply_privately(
+    ctx: Context, user: User, announcement_id: UUID, body: str, client_id: str | None
+) -> Created:
+    async def create() -> Created:
+        visible = await open_thread(ctx, user, announcement_id, ThreadAction.REPLY_PRIVATELY)
+        announcement = visible.thread
+        addressed = set(await store.thread_children(ctx.pool, announcement_id))
+        mine = [
+            c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed
+        ]
+        if not mine:
+            raise ApiError(403, "forbidden", "Cette annonce ne concerne pas vos enfants.")
+        existing = await store.private_reply_thread(ctx.pool, announcement_id, mine)
+        if existing is not None:
+            async with change(ctx.pool, ctx.bus, existing["school_id"]) as current:
+                # A guardian added to the family since the thread began joins it.
+                await store.add_member(current.conn, existing["id"], user.id, False)
+                thread, message, events = await store.post_message(
+                    current.conn, existing["id"], user, body, client_id
+                )
+                current.events.extend(events)
+            author = await _author(ctx, thread["author_id"], user)
+            member = await store.get_member(ctx.pool, thread["id"], user.id)
+            return thread_to_api(thread, author, member), message_to_api(message, user)
+        child_id = mine[0]
+        guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
+        child = await directory.get_child(ctx.pool, child_id)
+        assert child is not None
+        new = NewThread(
+            school_id=announcement["school_id"],
+            kind="direct",
+            subject=f"Re : {announcement['subject']}"[:200],
+            author=user,
+            members={g: False for g in guardians} | {announcement["author_id"]: True},
+            child_ids=[child_id],
+            child_id=child_id,
+            class_ids=(child["class_id"],),
+            reply_to_thread_id=announcement_id,
+        )
+        return await _create(ctx, user, new, body, client_id)
+
+    return await _once(ctx, user, client_id, create)
+
+
+async def mark_read(ctx: Context, user: User, thread_id: UUID, seq: int) -> None:
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.READ)
+    thread = visible.thread
+    async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
+        moved = await store.mark_read(current.conn, thread, user, seq)
+        if moved is None:
+            return
+        read_seq, read_at = moved
+        # Staff follow who read; in a conversation about one child the family
+        # sees it too ("Vu par Mme Martin"); the reader's other devices too.
+        staff_only = thread["kind"] in ("announcement", "signup")
+        recipients = set(await store.member_ids(current.conn, thread["id"], staff_only=staff_only))
+        recipients.add(user.id)
+        current.events.append(
+            NewEvent(
+                "receipt.updated",
+                {
+                    "thread_id": str(thread["id"]),
+                    "user_id": str(user.id),
+                    "display_name": user.display_name,
+                    "read_seq": read_seq,
+                    "read_at": iso(read_at),
+                },
+                list(recipients),
+            )
+        )
+
+
+async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.ACK)
+    thread = visible.thread
+    if not thread["require_ack"]:
+        raise ApiError(409, "ack_not_required", "Ce message ne demande pas de signature.")
+    addressed = set(await store.thread_children(ctx.pool, thread_id))
+    mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
+    if not mine:
+        raise ApiError(403, "forbidden", "Ce message ne concerne pas vos enfants.")
+    guardians = await directory.guardians_of(ctx.pool, mine)
+    family = sorted({g for members in guardians.values() for g in members})
+    async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
+        signed = await store.record_acks(current.conn, thread_id, mine, user.id)
+        if signed:
+            at = signed[0][1]
+            await store.mark_members_acked(current.conn, thread_id, family, at)
+            recipients = set(await store.member_ids(current.conn, thread_id, staff_only=True)) | set(family)
+            current.events.append(
+                NewEvent(
+                    "ack.created",
+                    {
+                        "thread_id": str(thread_id),
+                        "child_ids": [str(c) for c, _ in signed],
+                        "user_id": str(user.id),
+                        "display_name": user.display_name,
+                        "acked_at": iso(at),
+                    },
+                    list(recipients),
+                )
+            )
+    acks = await store.acks_of(ctx.pool, thread_id)
+    return min(acks[c]["acked_at"] for c in mine)
+
+
+async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    children = await store.thread_children(ctx.pool, thread_id)
+    guardians = await directory.guardians_of(ctx.pool, children)
+    names = await directory.child_names(ctx.pool, children)
+    reads = await store.member_reads(ctx.pool, thread_id)
+    acks = await store.acks_of(ctx.pool, thread_id)
+    people = await accounts.users_by_id(ctx.pool, list({g for gs in guardians.values() for g in gs}))
+    families = []
+    for child_id in children:
+        members = [g for g in guardians[child_id] if g in reads]
+        first_reads = [reads[g]["first_read_at"] for g in members if reads[g]["first_read_at"]]
+        families.append(
+            {
+                "child": {"id": str(child_id), "display_name": names.get(child_id, "")},
+                "read_at": iso(min(first_reads)) if first_reads else None,
+                "acked_at": iso(acks[child_id]["acked_at"]) if child_id in acks else None,
+                "guardians": [
+                    {
+                        "user_id": str(g),
+                        "display_name": people[g].display_name,
+                        "read_seq": reads[g]["read_seq"],
+                        "read_at": iso(reads[g]["read_at"]),
+                        # Filled by the delivery log (push, email) and socket deliveries.
+                        "delivered": {"websocket": None, "push": None, "email": None},
+                    }
+                    for g in members
+                ],
+            }
+        )
+    families.sort(key=lambda f: f["child"]["display_name"])
+    return {
+        "summary": {
+            "families": len(families),
+            "read": sum(1 for f in families if f["read_at"]),
+            "acked": sum(1 for f in families if f["acked_at"]),
+            # Not read and reached by no channel: the families the school must
+            # still reach (on paper if need be).
+            "unreached": sum(1 for f in families if not f["read_at"]),
+        },
+        "families": families,
+        "thread": await thread_view(ctx, user, visible),
+    }

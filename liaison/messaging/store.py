@@ -1,0 +1,337 @@
+"""The SQL of messaging: threads, members and their read positions, messages, acks.
+
+Every function that changes what someone may see returns the events to
+append (`realtime.store.append`) in the same transaction, so that a message
+and its events commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts.store import User
+from liaison.realtime.store import NewEvent
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+THREAD_COLUMNS = """t.id, t.school_id, t.kind, t.subject, t.child_id, t.class_ids, t.whole_school,
+    t.author_id, t.reply_to_thread_id, t.require_ack, t.urgent, t.created_at, t.last_activity_at,
+    t.last_seq"""
+MESSAGE_COLUMNS = "m.id, m.thread_id, m.seq, m.author_id, m.body, m.created_at, m.client_id"
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Member:
+    is_staff: bool
+    read_seq: int
+    acked_at: dt.datetime | None
+
+
+def thread_to_api(thread: asyncpg.Record, author: User, member: Member | None) -> dict[str, Any]:
+    read_seq = member.read_seq if member else 0
+    return {
+        "id": str(thread["id"]),
+        "kind": thread["kind"],
+        "subject": thread["subject"],
+        "school_id": str(thread["school_id"]),
+        "class_ids": [str(c) for c in thread["class_ids"]],
+        "whole_school": thread["whole_school"],
+        "child_id": str(thread["child_id"]) if thread["child_id"] else None,
+        "reply_to_thread_id": str(thread["reply_to_thread_id"]) if thread["reply_to_thread_id"] else None,
+        "author": author.to_api(),
+        "created_at": iso(thread["created_at"]),
+        "last_activity_at": iso(thread["last_activity_at"]),
+        "last_seq": thread["last_seq"],
+        "read_seq": read_seq,
+        "unread": max(thread["last_seq"] - read_seq, 0),
+        "require_ack": thread["require_ack"],
+        "acked_at": iso(member.acked_at) if member else None,
+        "urgent": thread["urgent"],
+        "slots": None,
+    }
+
+
+def message_to_api(message: asyncpg.Record, author: User) -> dict[str, Any]:
+    return {
+        "id": str(message["id"]),
+        "thread_id": str(message["thread_id"]),
+        "seq": message["seq"],
+        "author": author.to_api(),
+        "body": message["body"],
+        "created_at": iso(message["created_at"]),
+        "client_id": message["client_id"],
+    }
+
+
+# -- reading -------------------------------------------------------------------
+
+
+async def get_thread(conn: Conn, thread_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {THREAD_COLUMNS} FROM threads t WHERE t.id = $1", thread_id)
+
+
+async def get_member(conn: Conn, thread_id: UUID, user_id: UUID) -> Member | None:
+    row = await conn.fetchrow(
+        "SELECT is_staff, read_seq, acked_at FROM thread_members WHERE thread_id = $1 AND user_id = $2",
+        thread_id,
+        user_id,
+    )
+    return Member(row["is_staff"], row["read_seq"], row["acked_at"]) if row else None
+
+
+async def member_ids(conn: Conn, thread_id: UUID, staff_only: bool = False) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT user_id FROM thread_members WHERE thread_id = $1 AND (NOT $2 OR is_staff)",
+        thread_id,
+        staff_only,
+    )
+    return [r["user_id"] for r in rows]
+
+
+def encode_cursor(last_activity_at: dt.datetime, thread_id: UUID) -> str:
+    raw = json.dumps([last_activity_at.isoformat(), str(thread_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        moment, thread_id = json.loads(raw)
+        return dt.datetime.fromisoformat(moment), UUID(thread_id)
+    except (ValueError, TypeError):
+        return None
+
+
+async def inbox(
+    conn: Conn, user_id: UUID, limit: int, after: tuple[dt.datetime, UUID] | None, unread_only: bool
+) -> list[tuple[asyncpg.Record, Member]]:
+    """Most recent activity first; an index range read on thread_members."""
+    moment, thread_id = after if after else (None, None)
+    rows = await conn.fetch(
+        f"""SELECT {THREAD_COLUMNS}, m.is_staff, m.read_seq, m.acked_at
+            FROM thread_members m JOIN threads t ON t.id = m.thread_id
+            WHERE m.user_id = $1
+              AND ($2::timestamptz IS NULL OR (m.last_activity_at, m.thread_id) < ($2, $3::uuid))
+              AND (NOT $4 OR t.last_seq > m.read_seq)
+            ORDER BY m.last_activity_at DESC, m.thread_id DESC
+            LIMIT $5""",
+        user_id,
+        moment,
+        thread_id,
+        unread_only,
+        limit,
+    )
+    return [(r, Member(r["is_staff"], r["read_seq"], r["acked_at"])) for r in rows]
+
+
+async def messages(conn: Conn, thread_id: UUID, after_seq: int, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {MESSAGE_COLUMNS} FROM messages m
+            WHERE m.thread_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3""",
+        thread_id,
+        after_seq,
+        limit,
+    )
+
+
+async def latest_messages(conn: Conn, thread_id: UUID, count: int) -> list[asyncpg.Record]:
+    rows = await conn.fetch(
+        f"""SELECT {MESSAGE_COLUMNS} FROM messages m
+            WHERE m.thread_id = $1 ORDER BY m.seq DESC LIMIT $2""",
+        thread_id,
+        count,
+    )
+    return list(reversed(rows))
+
+
+async def message_by_client_id(conn: Conn, author_id: UUID, client_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.author_id = $1 AND m.client_id = $2",
+        author_id,
+        client_id,
+    )
+
+
+async def private_reply_thread(
+    conn: Conn, announcement_id: UUID, child_ids: list[UUID]
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT {THREAD_COLUMNS} FROM threads t
+            WHERE t.reply_to_thread_id = $1 AND t.child_id = ANY($2::uuid[])
+            ORDER BY t.created_at LIMIT 1""",
+        announcement_id,
+        child_ids,
+    )
+
+
+async def thread_children(conn: Conn, thread_id: UUID) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT child_id FROM thread_children WHERE thread_id = $1 ORDER BY child_id", thread_id
+    )
+    return [r["child_id"] for r in rows]
+
+
+# -- writing -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewThread:
+    school_id: UUID
+    kind: str
+    subject: str
+    author: User
+    members: dict[UUID, bool]  # user id -> is staff
+    child_ids: list[UUID]  # the families addressed
+    child_id: UUID | None = None
+    class_ids: tuple[UUID, ...] = ()
+    whole_school: bool = False
+    reply_to_thread_id: UUID | None = None
+    require_ack: bool = False
+    urgent: bool = False
+
+
+async def create_thread(
+    conn: asyncpg.Connection, new: NewThread, body: str, client_id: str | None
+) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
+    thread = await conn.fetchrow(
+        f"""INSERT INTO threads AS t (school_id, kind, subject, child_id, class_ids, whole_school, author_id,
+                                     reply_to_thread_id, require_ack, urgent, last_seq)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)
+            RETURNING {THREAD_COLUMNS}""",
+        new.school_id, new.kind, new.subject, new.child_id, list(new.class_ids), new.whole_school,
+        new.author.id, new.reply_to_thread_id, new.require_ack, new.urgent,
+    )  # fmt: skip
+    members = dict(new.members)
+    members.setdefault(new.author.id, new.author.is_staff)
+    await conn.copy_records_to_table(
+        "thread_members",
+        records=[(thread["id"], user_id, is_staff) for user_id, is_staff in members.items()],
+        columns=["thread_id", "user_id", "is_staff"],
+    )
+    if new.child_ids:
+        await conn.copy_records_to_table(
+            "thread_children",
+            records=[(thread["id"], child_id) for child_id in dict.fromkeys(new.child_ids)],
+            columns=["thread_id", "child_id"],
+        )
+    thread, message, events = await post_message(conn, thread["id"], new.author, body, client_id)
+    recipients = list(members)
+    events.insert(0, NewEvent("thread.created", thread_to_api(thread, new.author, None), recipients))
+    return thread, message, events
+
+
+async def post_message(
+    conn: asyncpg.Connection, thread_id: UUID, author: User, body: str, client_id: str | None
+) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
+    # The row lock on the thread makes concurrent posts take seqs one by one.
+    thread = await conn.fetchrow(
+        f"""UPDATE threads t SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
+            WHERE id = $1 RETURNING {THREAD_COLUMNS}""",
+        thread_id,
+    )
+    message = await conn.fetchrow(
+        f"""INSERT INTO messages AS m (thread_id, seq, author_id, body, client_id)
+            VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}""",
+        thread_id,
+        thread["last_seq"],
+        author.id,
+        body,
+        client_id,
+    )
+    # Writing a message means having read the thread up to it.
+    recipients = await conn.fetch(
+        """UPDATE thread_members
+           SET last_activity_at = $2,
+               read_seq = CASE WHEN user_id = $3 THEN $4 ELSE read_seq END,
+               first_read_at = CASE WHEN user_id = $3 THEN coalesce(first_read_at, $2) ELSE first_read_at END,
+               read_at = CASE WHEN user_id = $3 THEN $2 ELSE read_at END
+           WHERE thread_id = $1 RETURNING user_id""",
+        thread_id,
+        thread["last_activity_at"],
+        author.id,
+        thread["last_seq"],
+    )
+    event = NewEvent("message.created", message_to_api(message, author), [r["user_id"] for r in recipients])
+    return thread, message, [event]
+
+
+async def add_member(conn: asyncpg.Connection, thread_id: UUID, user_id: UUID, is_staff: bool) -> None:
+    await conn.execute(
+        """INSERT INTO thread_members (thread_id, user_id, is_staff, last_activity_at)
+           SELECT $1, $2, $3, last_activity_at FROM threads WHERE id = $1
+           ON CONFLICT DO NOTHING""",
+        thread_id,
+        user_id,
+        is_staff,
+    )
+
+
+async def mark_read(
+    conn: asyncpg.Connection, thread: asyncpg.Record, user: User, seq: int
+) -> tuple[int, dt.datetime] | None:
+    """Move the watermark forward (never back); None when it did not move."""
+    row = await conn.fetchrow(
+        """UPDATE thread_members
+           SET read_seq = $3, read_at = now(), first_read_at = coalesce(first_read_at, now())
+           WHERE thread_id = $1 AND user_id = $2 AND read_seq < $3
+           RETURNING read_seq, read_at""",
+        thread["id"],
+        user.id,
+        min(seq, thread["last_seq"]),
+    )
+    return (row["read_seq"], row["read_at"]) if row else None
+
+
+async def record_acks(
+    conn: asyncpg.Connection, thread_id: UUID, child_ids: list[UUID], user_id: UUID
+) -> list[tuple[UUID, dt.datetime]]:
+    """Sign for these families; those already signed keep their first signature.
+    Returns the new signatures."""
+    rows = await conn.fetch(
+        """INSERT INTO acks (thread_id, child_id, user_id)
+           SELECT $1, unnest($2::uuid[]), $3
+           ON CONFLICT (thread_id, child_id) DO NOTHING RETURNING child_id, acked_at""",
+        thread_id,
+        child_ids,
+        user_id,
+    )
+    return [(r["child_id"], r["acked_at"]) for r in rows]
+
+
+async def mark_members_acked(
+    conn: asyncpg.Connection, thread_id: UUID, user_ids: list[UUID], at: dt.datetime
+) -> None:
+    await conn.execute(
+        """UPDATE thread_members SET acked_at = coalesce(acked_at, $3)
+           WHERE thread_id = $1 AND user_id = ANY($2::uuid[])""",
+        thread_id,
+        user_ids,
+        at,
+    )
+
+
+async def acks_of(conn: Conn, thread_id: UUID) -> dict[UUID, asyncpg.Record]:
+    rows = await conn.fetch("SELECT child_id, user_id, acked_at FROM acks WHERE thread_id = $1", thread_id)
+    return {r["child_id"]: r for r in rows}
+
+
+async def member_reads(conn: Conn, thread_id: UUID) -> dict[UUID, asyncpg.Record]:
+    rows = await conn.fetch(
+        """SELECT user_id, is_staff, read_seq, first_read_at, read_at FROM thread_members
+           WHERE thread_id = $1""",
+        thread_id,
+    )
+    return {r["user_id"]: r for r in rows}

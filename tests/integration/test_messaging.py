@@ -1,0 +1,223 @@
+"""Threads, messages, read receipts and signatures, end to end over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from tests.live import Live
+from tests.world import build_world
+
+
+@pytest.fixture(scope="module")
+async def world(api):
+    return await build_world(api)
+
+
+def announce(**extra):
+    return {
+        "kind": "announcement",
+        "subject": "Sortie au musée",
+        "body": "Jeudi, sortie au musée des Confluences. Prévoir un pique-nique.",
+        **extra,
+    }
+
+
+async def test_announcement_reaches_families_live_and_receipts_follow(server, api, world):
+    a = world.a
+    teacher = api(a.teachers["CP"].token)
+    sophie_live = await Live.connect(server.url, a.parents["cp"].token)
+    teacher_live = await Live.connect(server.url, a.teachers["CP"].token)
+    response = await teacher.post(
+        "/api/threads",
+        json=announce(audience={"class_ids": [a.classes["CP"]]}, require_ack=True, client_id="annonce-1"),
+    )
+    assert response.status_code == 201, response.text
+    thread = response.json()["thread"]
+    message = response.json()["message"]
+    assert (thread["kind"], thread["last_seq"], thread["read_seq"], thread["unread"]) == (
+        "announcement",
+        1,
+        1,
+        0,
+    )
+    assert message["seq"] == 1 and message["author"]["id"] == a.teachers["CP"].user_id
+
+    created = await sophie_live.next("thread.created")
+    assert created["data"]["id"] == thread["id"] and created["data"]["require_ack"] is True
+    arrived = await sophie_live.next("message.created")
+    assert arrived["data"]["body"] == message["body"] and arrived["pos"] > created["pos"]
+
+    # Sophie's inbox shows it unread; she reads it; the teacher sees it live.
+    sophie = api(a.parents["cp"].token)
+    inbox = (await sophie.get("/api/threads")).json()["threads"]
+    mine = next(t for t in inbox if t["id"] == thread["id"])
+    assert (mine["unread"], mine["read_seq"], mine["acked_at"]) == (1, 0, None)
+    assert (await sophie.post(f"/api/threads/{thread['id']}/read", json={"seq": 1})).status_code == 204
+    receipt = await teacher_live.until(lambda f: f["type"] == "receipt.updated")
+    assert receipt["data"]["user_id"] == a.parents["cp"].user_id and receipt["data"]["read_seq"] == 1
+
+    # She signs for the family; the teacher sees it live; signing again changes nothing.
+    signed = await sophie.post(f"/api/threads/{thread['id']}/ack")
+    assert signed.status_code == 200
+    ack = await teacher_live.until(lambda f: f["type"] == "ack.created")
+    assert ack["data"]["acked_at"] == signed.json()["acked_at"]
+    again = await sophie.post(f"/api/threads/{thread['id']}/ack")
+    assert again.json() == signed.json()
+
+    board = (await teacher.get(f"/api/threads/{thread['id']}/receipts")).json()
+    hugo = next(f for f in board["families"] if f["child"]["id"] == a.children["Hugo"])
+    assert hugo["acked_at"] == signed.json()["acked_at"] and hugo["read_at"]
+    lea = next(f for f in board["families"] if f["child"]["id"] == a.children["Léa"])
+    assert lea["read_at"] is None and lea["acked_at"] is None
+    assert {g["display_name"].split()[0] for g in lea["guardians"]} == {"Claire", "Paul"}
+    assert board["summary"] == {"families": 2, "read": 1, "acked": 1, "unreached": 1}
+
+    # The same create again (a phone retrying) gives the first result.
+    replay = await teacher.post(
+        "/api/threads",
+        json=announce(audience={"class_ids": [a.classes["CP"]]}, require_ack=True, client_id="annonce-1"),
+    )
+    assert replay.status_code == 201 and replay.json()["thread"]["id"] == thread["id"]
+    await sophie_live.close()
+    await teacher_live.close()
+
+
+async def test_direct_thread_between_family_and_teacher(server, api, world):
+    a = world.a
+    marc = api(a.parents["ce1"].token)
+    teacher_live = await Live.connect(server.url, a.teachers["CE1"].token)
+    response = await marc.post(
+        "/api/threads",
+        json={
+            "kind": "direct",
+            "child_id": a.children["Noah"],
+            "subject": "Rendez-vous",
+            "body": "Bonjour, pourrions-nous nous voir ?",
+        },
+    )
+    assert response.status_code == 201, response.text
+    thread = response.json()["thread"]
+    assert thread["child_id"] == a.children["Noah"] and thread["class_ids"] == [a.classes["CE1"]]
+    assert (await teacher_live.next("thread.created"))["data"]["id"] == thread["id"]
+    teacher = api(a.teachers["CE1"].token)
+    reply = await teacher.post(
+        f"/api/threads/{thread['id']}/messages", json={"body": "Bien sûr, mardi 16h30 ?"}
+    )
+    assert reply.status_code == 201 and reply.json()["seq"] == 2
+    full = (await marc.get(f"/api/threads/{thread['id']}")).json()
+    assert [m["seq"] for m in full["messages"]] == [1, 2]
+    assert full["thread"]["unread"] == 1
+    # Nobody else sees it: the other teacher, the director (not included), another family.
+    for token in (a.teachers["CP"].token, a.director.token, a.parents["cp"].token, world.b.director.token):
+        assert (await api(token).get(f"/api/threads/{thread['id']}")).status_code == 404
+    await teacher_live.close()
+
+
+async def test_concurrent_posts_get_seqs_without_gaps(api, world):
+    a = world.a
+    teacher = api(a.teachers["CE1"].token)
+    created = await teacher.post(
+        "/api/threads",
+        json={
+            "kind": "direct",
+            "child_id": a.children["Noah"],
+            "subject": "Suivi",
+            "body": "Premier message",
+        },
+    )
+    thread_id = created.json()["thread"]["id"]
+    clients = [api(a.teachers["CE1"].token), api(a.parents["ce1"].token)]
+    responses = await asyncio.gather(
+        *(
+            clients[i % 2].post(f"/api/threads/{thread_id}/messages", json={"body": f"message {i}"})
+            for i in range(50)
+        )
+    )
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
+    assert sorted(r.json()["seq"] for r in responses) == list(range(2, 52))
+    listed = (await teacher.get(f"/api/threads/{thread_id}/messages", params={"limit": 200})).json()[
+        "messages"
+    ]
+    assert [m["seq"] for m in listed] == list(range(1, 52))
+
+
+async def test_same_client_id_concurrently_creates_once(api, world):
+    a = world.a
+    marc = api(a.parents["ce1"].token)
+    client_id = f"retry-{uuid.uuid4().hex[:8]}"
+    body = {
+        "kind": "direct",
+        "child_id": a.children["Noah"],
+        "subject": "Absence",
+        "body": "Noah sera absent.",
+        "client_id": client_id,
+    }
+    responses = await asyncio.gather(*(marc.post("/api/threads", json=body) for _ in range(5)))
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["thread"]["id"] for r in responses}) == 1
+    assert len({r.json()["message"]["id"] for r in responses}) == 1
+
+
+async def test_families_answer_announcements_privately(api, world):
+    a = world.a
+    director = api(a.director.token)
+    created = await director.post("/api/threads", json=announce(audience={"school": True}))
+    assert created.status_code == 201, created.text
+    thread_id = created.json()["thread"]["id"]
+    claire = api(a.parents["both"].token)
+    refused = await claire.post(f"/api/threads/{thread_id}/messages", json={"body": "Merci !"})
+    assert refused.status_code == 403
+    first = await claire.post(
+        f"/api/threads/{thread_id}/reply-privately", json={"body": "Merci, Léa viendra."}
+    )
+    assert first.status_code == 201, first.text
+    private = first.json()["thread"]
+    assert private["kind"] == "direct" and private["reply_to_thread_id"] == thread_id
+    second = await claire.post(f"/api/threads/{thread_id}/reply-privately", json={"body": "Inès aussi."})
+    assert second.json()["thread"]["id"] == private["id"] and second.json()["message"]["seq"] == 2
+    # The director (author) sees it; the CP teacher and other families do not.
+    assert (await director.get(f"/api/threads/{private['id']}")).status_code == 200
+    assert (await api(a.parents["cp"].token).get(f"/api/threads/{private['id']}")).status_code == 404
+
+
+async def test_read_positions_only_move_forward(api, world):
+    a = world.a
+    teacher = api(a.teachers["CP"].token)
+    created = await teacher.post("/api/threads", json=announce(audience={"class_ids": [a.classes["CP"]]}))
+    thread_id = created.json()["thread"]["id"]
+    await teacher.post(f"/api/threads/{thread_id}/messages", json={"body": "Précision : départ 8h30."})
+    sophie = api(a.parents["cp"].token)
+    assert (await sophie.post(f"/api/threads/{thread_id}/read", json={"seq": 2})).status_code == 204
+    assert (await sophie.post(f"/api/threads/{thread_id}/read", json={"seq": 1})).status_code == 204
+    assert (await sophie.post(f"/api/threads/{thread_id}/read", json={"seq": 99})).status_code == 204
+    thread = (await sophie.get(f"/api/threads/{thread_id}")).json()["thread"]
+    assert (thread["read_seq"], thread["unread"]) == (2, 0)
+
+
+async def test_inbox_pages_and_unread_filter(api, world):
+    a = world.a
+    teacher = api(a.teachers["CE1"].token)
+    ids = []
+    for i in range(5):
+        r = await teacher.post(
+            "/api/threads", json=announce(subject=f"Info {i}", audience={"class_ids": [a.classes["CE1"]]})
+        )
+        ids.append(r.json()["thread"]["id"])
+    marc = api(a.parents["ce1"].token)
+    await marc.post(f"/api/threads/{ids[0]}/read", json={"seq": 1})
+    seen, cursor = [], None
+    while True:
+        page = (
+            await marc.get("/api/threads", params={"limit": 2, **({"next": cursor} if cursor else {})})
+        ).json()
+        seen += [t["id"] for t in page["threads"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert seen[:5] == list(reversed(ids)) and len(seen) == len(set(seen))
+    unread = (await marc.get("/api/threads", params={"unread": "true", "limit": 200})).json()["threads"]
+    assert ids[0] not in {t["id"] for t in unread} and ids[1] in {t["id"] for t in unread}
+    assert (await marc.get("/api/threads", params={"next": "nimportequoi"})).status_code == 400
