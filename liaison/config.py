@@ -43,6 +43,7 @@ class Settings:
     db_pool_size: int = 10
     metrics_token: str | None = field(default=None, repr=False)
     redis_prefix: str = "liaison:"
+    event_retention_days: int = 30
 
     @property
     def secure_cookies(self) -> bool:
@@ -129,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "DB_POOL_SIZE", Settings.db_pool_size, minimum=2),
         metrics_token=env.get("METRICS_TOKEN") or None,
         redis_prefix=env.get("REDIS_PREFIX") or Settings.redis_prefix,
+        event_retention_days=_int(env, "EVENT_RETENTION_DAYS", Settings.event_retention_days, minimum=1),
     )
 
 

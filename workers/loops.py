@@ -17,6 +17,7 @@ import asyncpg
 from liaison.accounts import store as accounts
 from liaison.bus import Bus
 from liaison.config import Settings
+from liaison.realtime import store as realtime
 
 log = logging.getLogger("liaison.workers")
 
@@ -34,7 +35,17 @@ async def housekeeping(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None
         await asyncio.sleep(HOUSEKEEPING_INTERVAL)
 
 
-LOOPS: list[Loop] = [housekeeping]
+async def prune_events(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """Forget events past the retention (clients further behind reload)."""
+    while True:
+        async with pool.acquire() as conn:
+            removed = await realtime.prune(conn, settings.event_retention_days)
+        if removed:
+            log.info("pruned %d events older than %d days", removed, settings.event_retention_days)
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL)
+
+
+LOOPS: list[Loop] = [housekeeping, prune_events]
 
 
 async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:

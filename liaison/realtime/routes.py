@@ -139,7 +139,15 @@ class _Stream:
         pool = self.websocket.app.state.pool
         cursor = since
         while True:
-            events, _ = await store.for_user(pool, self.user.id, self.user.school_id, cursor, BACKLOG_PAGE)
+            try:
+                events, _ = await store.for_user(
+                    pool, self.user.id, self.user.school_id, cursor, BACKLOG_PAGE
+                )
+            except store.Gap as gap:
+                # Too far back: the client reloads its inbox and follows from here.
+                await self.websocket.send_text(_frame("reset", pos=gap.head))
+                self.sent = max(self.sent, gap.head)
+                return
             for event in events:
                 await self.websocket.send_text(event.to_json())
             if events:
@@ -192,6 +200,8 @@ async def long_poll(request: Request) -> Response:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(connection.queue.get(), timeout)
                 events, pos = await store.for_user(pool, user.id, school_id, since)
+    except store.Gap as gap:
+        return JSONResponse({"events": [], "pos": gap.head, "reset": True})
     finally:
         notifier.unregister(connection)
     return JSONResponse({"events": [e.to_api() for e in events], "pos": pos})

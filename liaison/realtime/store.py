@@ -82,16 +82,27 @@ async def heads(conn: Conn, school_ids: Iterable[UUID]) -> dict[UUID, int]:
     return {r["school_id"]: r["last_pos"] for r in rows}
 
 
+class Gap(Exception):
+    """The events after that position are partly forgotten: reload, then
+    follow from `head`."""
+
+    def __init__(self, head: int) -> None:
+        super().__init__(head)
+        self.head = head
+
+
 async def for_user(
     conn: Conn, user_id: UUID, school_id: UUID, since: int, limit: int = 500
 ) -> tuple[list[Event], int]:
     """The user's events after `since`, and the position to go on from, read
     in one statement (one snapshot): a client given that position misses
-    nothing, even if events commit while it reads."""
+    nothing, even if events commit while it reads. Raises Gap when some of
+    those events were pruned."""
     rows = await conn.fetch(
         """WITH stream AS (
-               SELECT coalesce((SELECT last_pos FROM event_streams WHERE school_id = $2), 0) AS head)
-           SELECT stream.head, e.pos, e.type, e.data
+               SELECT coalesce(max(last_pos), 0) AS head, coalesce(max(pruned_upto), 0) AS pruned
+               FROM event_streams WHERE school_id = $2)
+           SELECT stream.head, stream.pruned, e.pos, e.type, e.data
            FROM stream LEFT JOIN LATERAL (
                SELECT ev.pos, ev.type, ev.data
                FROM event_recipients r JOIN events ev ON ev.school_id = r.school_id AND ev.pos = r.pos
@@ -103,6 +114,8 @@ async def for_user(
         since,
         limit,
     )
+    if since < rows[0]["pruned"]:
+        raise Gap(rows[0]["head"])
     events = [Event(r["pos"], r["type"], r["data"]) for r in rows if r["pos"] is not None]
     if len(events) == limit:
         # Not at the head yet: go on from the last event given, not the head.
@@ -130,18 +143,29 @@ async def for_users(
     return [(Event(r["pos"], r["type"], r["data"]), r["users"]) for r in rows]
 
 
-async def delete_older_than(conn: Conn, days: int) -> int:
-    """Events older than the retention are forgotten; a client that comes back
-    after longer reloads its inbox instead of resuming."""
-    deleted = await conn.fetch(
-        "DELETE FROM events WHERE created_at < now() - make_interval(days => $1) RETURNING school_id, pos",
+async def prune(conn: asyncpg.Connection, days: int) -> int:
+    """Forget events older than the retention. A client that comes back from
+    further away is told to reload (`Gap`) rather than resumed with holes."""
+    cutoffs = await conn.fetch(
+        """SELECT school_id, max(pos) AS upto FROM events
+           WHERE created_at < now() - make_interval(days => $1) GROUP BY school_id""",
         days,
     )
-    if deleted:
-        await conn.execute(
-            """DELETE FROM event_recipients r USING unnest($1::uuid[], $2::bigint[]) AS d(s, p)
-               WHERE r.school_id = d.s AND r.pos = d.p""",
-            [r["school_id"] for r in deleted],
-            [r["pos"] for r in deleted],
-        )
-    return len(deleted)
+    removed = 0
+    for row in cutoffs:
+        async with conn.transaction():
+            await conn.execute(
+                "UPDATE event_streams SET pruned_upto = greatest(pruned_upto, $2) WHERE school_id = $1",
+                row["school_id"],
+                row["upto"],
+            )
+            await conn.execute(
+                "DELETE FROM event_recipients WHERE school_id = $1 AND pos <= $2",
+                row["school_id"],
+                row["upto"],
+            )
+            status = await conn.execute(
+                "DELETE FROM events WHERE school_id = $1 AND pos <= $2", row["school_id"], row["upto"]
+            )
+            removed += int(status.split()[-1])
+    return removed

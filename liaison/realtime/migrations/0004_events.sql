@@ -4,8 +4,9 @@
 -- transactions of a school commit in the order of their positions and a
 -- reader that has seen position P never sees P+1 arrive after P+2.
 CREATE TABLE event_streams (
-    school_id  uuid PRIMARY KEY REFERENCES schools (id),
-    last_pos   bigint NOT NULL DEFAULT 0
+    school_id    uuid PRIMARY KEY REFERENCES schools (id),
+    last_pos     bigint NOT NULL DEFAULT 0,
+    pruned_upto  bigint NOT NULL DEFAULT 0   -- events up to here are forgotten (retention)
 );
 
 CREATE TABLE events (
