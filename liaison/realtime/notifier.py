@@ -51,6 +51,7 @@ class Notifier:
         self.poll_interval = poll_interval
         self._schools: dict[UUID, _School] = {}
         self._poller: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         bus.subscribe(CHANNEL, self._on_doorbell)
         bus.on_reconnect(self.check_all)
 
@@ -59,10 +60,11 @@ class Notifier:
         self._poller = asyncio.create_task(self._poll(), name="notifier-poll")
 
     async def close(self) -> None:
-        if self._poller:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+        for task in [self._poller, *self._tasks]:
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     @property
     def connection_count(self) -> int:
@@ -111,7 +113,10 @@ class Notifier:
         if school is None or pos <= school.target:
             return
         school.target = pos
-        await self._catch_up(school_id, school)
+        # In a task of its own: the bus listener goes on with other schools' bells.
+        task = asyncio.create_task(self._catch_up(school_id, school))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def check_all(self) -> None:
         """Read whatever the bus may have lost (after a reconnect, periodically)."""
@@ -127,6 +132,12 @@ class Notifier:
     async def _catch_up(self, school_id: UUID, school: _School) -> None:
         if school.lock.locked():
             return  # the running catch-up loops until it reaches the new target
+        try:
+            await self._read_gap(school_id, school)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("notifier catch-up failed (%s); the periodic check retries", error)
+
+    async def _read_gap(self, school_id: UUID, school: _School) -> None:
         async with school.lock:
             while school.head < school.target and school.connections:
                 upto = min(school.target, school.head + POSITIONS_PER_READ)
@@ -147,5 +158,5 @@ class Notifier:
             await asyncio.sleep(self.poll_interval)
             try:
                 await self.check_all()
-            except (OSError, asyncpg.PostgresError) as error:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("notifier check failed: %s", error)
