@@ -15,19 +15,19 @@ from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
 from liaison.accounts.ratelimit import Limit
 from liaison.accounts.store import User
 from liaison.web.errors import ApiError
-from liaison.web.requests import Body, parse_body
+from liaison.web.requests import Body, Trimmed, parse_body
 from liaison.web.routing import route
 
 log = logging.getLogger("liaison.accounts")
 
 
 class SignIn(Body):
-    login: str = Field(min_length=1, max_length=200)
+    login: Trimmed(200)
     password: str = Field(min_length=1, max_length=1000)
 
 
 class Activation(Body):
-    code: str = Field(min_length=1, max_length=100)
+    code: Trimmed(100)
     password: str = Field(max_length=1000)
 
 

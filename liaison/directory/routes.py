@@ -17,7 +17,7 @@ from liaison.directory import policy, store
 from liaison.directory.csv_import import RosterError, parse_roster
 from liaison.directory.policy import ClassAction, SchoolAction
 from liaison.web.errors import ApiError, not_found
-from liaison.web.requests import Body, parse_body, read_body
+from liaison.web.requests import Body, Trimmed, parse_body, read_body
 from liaison.web.routing import route
 
 _templates = Environment(
@@ -32,9 +32,9 @@ _CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/octet-st
 
 
 class NewSchool(Body):
-    name: str = Field(min_length=1, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    uai: str = Field(min_length=1, max_length=8)
+    name: Trimmed(200)
+    city: Trimmed(100)
+    uai: Trimmed(8)
 
     @field_validator("uai")
     @classmethod
@@ -47,8 +47,8 @@ class NewSchool(Body):
 
 class NewStaff(Body):
     role: Literal["director", "teacher"]
-    display_name: str = Field(min_length=1, max_length=100)
-    email: str | None = Field(default=None, max_length=254)
+    display_name: Trimmed(100)
+    email: Trimmed(254, min_length=0) | None = None
     class_names: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("email")

@@ -25,6 +25,9 @@ def start_direct(user: User, child_school_id: UUID, is_guardian: bool, teaches_c
     if user.role == "parent":
         # Another family's child does not exist for a parent.
         return ALLOW if is_guardian else HIDE
+    if user.role == "admin":
+        # The platform admin sees every school's directory, but writes to no family.
+        return FORBID
     if user.school_id != child_school_id:
         return HIDE
     if user.role == "director" or (user.role == "teacher" and teaches_child):

@@ -13,25 +13,34 @@ from liaison.accounts.auth import require_user
 from liaison.messaging import service, store
 from liaison.messaging.policy import ThreadAction
 from liaison.web.errors import ApiError, invalid, not_found
-from liaison.web.requests import Body, parse_body, query_int, read_json, validate
+from liaison.web.requests import Body, Trimmed, parse_body, query_int, read_json, validate
 from liaison.web.routing import route
 
 MAX_BODY = 20_000
 INBOX_DEFAULT, INBOX_MAX = 50, 200
 
 
+def _storable(value: str | None) -> str | None:
+    # Valid JSON, but no PostgreSQL text: refused here rather than a 500 there.
+    if value is not None and "\x00" in value:
+        raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
+    return value
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("Ce champ ne peut pas être vide.")
+    _storable(value)
     return value
 
 
 class _Create(Body):
-    subject: str = Field(min_length=1, max_length=200)
+    subject: Trimmed(200)
     body: str = Field(min_length=1, max_length=MAX_BODY)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
     _not_blank = field_validator("subject", "body")(_text)
+    _storable_id = field_validator("client_id")(_storable)
 
 
 class NewDirect(_Create):
@@ -63,6 +72,7 @@ class NewMessage(Body):
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
     _not_blank = field_validator("body")(_text)
+    _storable_id = field_validator("client_id")(_storable)
 
 
 class ReadUpTo(Body):

@@ -33,6 +33,8 @@ class Context:
 
 
 Created = tuple[dict[str, Any], dict[str, Any]]  # (thread, message) as the API shows them
+# Is this earlier message (and its thread) the result of the create being retried?
+Same = Callable[[asyncpg.Record, asyncpg.Record], bool]
 
 
 # -- idempotency ---------------------------------------------------------------
@@ -44,21 +46,25 @@ async def _replayed(ctx: Context, user: User, client_id: str | None) -> asyncpg.
     return await store.message_by_client_id(ctx.pool, user.id, client_id)
 
 
-async def _created_view(ctx: Context, user: User, message: asyncpg.Record) -> Created:
+async def _created_view(ctx: Context, user: User, message: asyncpg.Record, same: Same) -> Created:
     thread = await store.get_thread(ctx.pool, message["thread_id"])
     assert thread is not None
+    if not same(message, thread):
+        # The client id already named another create: never answer with that one.
+        raise ApiError(409, "client_id_reused", "Cet identifiant client a déjà servi pour un autre message.")
     member = await store.get_member(ctx.pool, thread["id"], user.id)
     author = await _author(ctx, thread["author_id"], user)
     return thread_to_api(thread, author, member), message_to_api(message, user)
 
 
 async def _once(
-    ctx: Context, user: User, client_id: str | None, create: Callable[[], Awaitable[Created]]
+    ctx: Context, user: User, client_id: str | None, create: Callable[[], Awaitable[Created]], same: Same
 ) -> Created:
-    """The same create twice (a phone retrying) gives the first result."""
+    """The same create twice (a phone retrying) gives the first result; a client
+    id already used for something else is a conflict (409)."""
     earlier = await _replayed(ctx, user, client_id)
     if earlier is not None:
-        return await _created_view(ctx, user, earlier)
+        return await _created_view(ctx, user, earlier, same)
     try:
         return await create()
     except asyncpg.UniqueViolationError as error:
@@ -66,7 +72,7 @@ async def _once(
             raise
         earlier = await _replayed(ctx, user, client_id)  # the concurrent twin won
         assert earlier is not None
-        return await _created_view(ctx, user, earlier)
+        return await _created_view(ctx, user, earlier, same)
 
 
 async def _author(ctx: Context, author_id: UUID, known: User | None = None) -> User:
@@ -114,7 +120,15 @@ async def start_direct(
         )
         return await _create(ctx, user, new, body, client_id)
 
-    return await _once(ctx, user, client_id, create)
+    def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
+        return (
+            message["seq"] == 1
+            and thread["kind"] == "direct"
+            and thread["child_id"] == child_id
+            and thread["reply_to_thread_id"] is None
+        )
+
+    return await _once(ctx, user, client_id, create, same)
 
 
 async def start_announcement(
@@ -160,7 +174,10 @@ async def start_announcement(
         )
         return await _create(ctx, user, new, body, client_id)
 
-    return await _once(ctx, user, client_id, create)
+    def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
+        return message["seq"] == 1 and thread["kind"] == "announcement"
+
+    return await _once(ctx, user, client_id, create, same)
 
 
 async def _create(ctx: Context, user: User, new: NewThread, body: str, client_id: str | None) -> Created:
@@ -219,9 +236,10 @@ async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: 
             current.events.extend(events)
         return {}, message_to_api(message, user)
 
-    _, message = await _once(ctx, user, client_id, create)
-    if message["thread_id"] != str(thread_id):
-        raise ApiError(409, "client_id_reused", "Cet identifiant client a déjà servi pour un autre message.")
+    def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
+        return thread["id"] == thread_id
+
+    _, message = await _once(ctx, user, client_id, create, same)
     return message
 
 
@@ -266,7 +284,10 @@ async def reply_privately(
         )
         return await _create(ctx, user, new, body, client_id)
 
-    return await _once(ctx, user, client_id, create)
+    def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
+        return thread["reply_to_thread_id"] == announcement_id
+
+    return await _once(ctx, user, client_id, create, same)
 
 
 async def mark_read(ctx: Context, user: User, thread_id: UUID, seq: int) -> None:

@@ -75,17 +75,23 @@ class Notifier:
         """Start offering events to the connection; returns the position from
         which it gets everything (what `ready` tells the client)."""
         school_id = connection.school_id
-        school = self._schools.get(school_id)
-        new = school is None
-        if school is None:
-            head = await store.head(self.pool, school_id)
-            school = self._schools.setdefault(school_id, _School(head=head, target=head))
-        # Under the lock, no catch-up is half done: the connection gets every
-        # event after `school.head`, and nothing before it from us.
-        async with school.lock:
-            school.connections[connection.user_id].add(connection)
-            connection.mark_start(school.head)
-            start = school.head
+        while True:
+            school = self._schools.get(school_id)
+            new = school is None
+            if school is None:
+                head = await store.head(self.pool, school_id)
+                school = self._schools.setdefault(school_id, _School(head=head, target=head))
+            # Under the lock, no catch-up is half done: the connection gets every
+            # event after `school.head`, and nothing before it from us.
+            async with school.lock:
+                if self._schools.get(school_id) is not school:
+                    # Forgotten while we waited for the lock (the last connection
+                    # left during a catch-up): joining it would hear nothing.
+                    continue
+                school.connections[connection.user_id].add(connection)
+                connection.mark_start(school.head)
+                start = school.head
+            break
         if new:
             # A doorbell that rang while we read the head found no one here.
             await self.check_all()

@@ -100,7 +100,7 @@ class _Stream:
         try:
             frame = json.loads(text)
             kind = frame["type"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: "[[[[…"
             self.connection.say(
                 _frame("error", code="bad_frame", message="Message illisible (JSON attendu).")
             )
@@ -120,8 +120,10 @@ class _Stream:
             self.connection.say(_frame("error", code="bad_frame", message="Type de message inconnu."))
 
     async def _write(self) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.first_frame.wait(), RESUME_WINDOW)
+        # asyncio.timeout, not wait_for: wait_for may swallow our cancellation.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(RESUME_WINDOW):
+                await self.first_frame.wait()
         queue = self.connection.queue
         while True:
             if self.pending_resume is not None:
@@ -138,6 +140,9 @@ class _Stream:
     async def _send_backlog(self, since: int) -> None:
         pool = self.websocket.app.state.pool
         cursor = since
+        # The client has everything up to `since`, perhaps from a process
+        # ahead of this one: what our notifier offers later up to there is old.
+        self.sent = max(self.sent, since)
         while True:
             try:
                 events, _ = await store.for_user(

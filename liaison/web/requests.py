@@ -7,9 +7,9 @@ fields refused); their errors become the API's 400/422 with `fields`.
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.requests import Request
 
 from liaison.web.errors import ApiError
@@ -18,9 +18,18 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class Body(BaseModel):
-    """Base of every request body: strict types, no unknown field."""
+    """Base of every request body: strict types, no unknown field. Text is
+    kept as sent (a message's layout matters); short fields that name things
+    use `Trimmed`."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def Trimmed(max_length: int, min_length: int = 1) -> Any:
+    """A short text field, stripped of surrounding spaces before its checks."""
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    ]
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -221,3 +221,18 @@ async def test_inbox_pages_and_unread_filter(api, world):
     unread = (await marc.get("/api/threads", params={"unread": "true", "limit": 200})).json()["threads"]
     assert ids[0] not in {t["id"] for t in unread} and ids[1] in {t["id"] for t in unread}
     assert (await marc.get("/api/threads", params={"next": "nimportequoi"})).status_code == 400
+
+
+async def test_a_message_keeps_its_layout(api, world):
+    a = world.a
+    teacher = api(a.teachers["CP"].token)
+    body = "  À apporter :\n  1. Cahier\n  2. Trousse\n\n"
+    created = await teacher.post(
+        "/api/threads",
+        json={"kind": "direct", "child_id": a.children["Hugo"], "subject": "  Fournitures  ", "body": body},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["message"]["body"] == body
+    assert created.json()["thread"]["subject"] == "Fournitures"
+    shown = (await api(a.parents["cp"].token).get(f"/api/threads/{created.json()['thread']['id']}")).json()
+    assert shown["messages"][0]["body"] == body

@@ -1,0 +1,199 @@
+"""The messaging rules of `liaison/messaging/policy.py` as tables.
+
+ALLOW, FORBID (403: you know it exists but may not) or HIDE (404: you may
+not even know it exists), for every role and every fact the routes gather.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import pytest
+
+from liaison.accounts.store import User
+from liaison.directory.policy import Decision
+from liaison.messaging.policy import (
+    ThreadAction,
+    ThreadFacts,
+    enforce,
+    start_announcement,
+    start_direct,
+    thread_decision,
+)
+from liaison.web.errors import ApiError
+
+SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
+CP, CE1, CM2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
+ROLES = ("admin", "director", "teacher", "parent", "student")
+
+
+def person(role: str, school=SCHOOL) -> User:
+    return User(uuid.uuid4(), role, role, None if role == "admin" else school, role)
+
+
+# -- starting a direct thread ------------------------------------------------------------
+
+# (role, the user's school, is a guardian of the child, teaches the child's class) -> decision;
+# the child is always of SCHOOL.
+START_DIRECT = [
+    # A parent: their own child, or nothing (another family's child does not exist for them).
+    ("parent", SCHOOL, True, False, ALLOW),
+    ("parent", SCHOOL, False, False, HIDE),
+    ("parent", OTHER, False, False, HIDE),
+    # A teacher: a child of their class; another class of the school; another school.
+    ("teacher", SCHOOL, False, True, ALLOW),
+    ("teacher", SCHOOL, False, False, FORBID),
+    ("teacher", OTHER, False, False, HIDE),
+    # The director: any child of the school.
+    ("director", SCHOOL, False, False, ALLOW),
+    ("director", OTHER, False, False, HIDE),
+    # A pupil does not message, even about themselves.
+    ("student", SCHOOL, False, False, FORBID),
+    ("student", OTHER, False, False, HIDE),
+    # The platform admin sees every school (the directory shows it all) but writes to no family.
+    ("admin", None, False, False, FORBID),
+]
+
+
+@pytest.mark.parametrize(("role", "school", "guardian", "teaches", "expected"), START_DIRECT)
+def test_start_direct(role, school, guardian, teaches, expected):
+    assert start_direct(person(role, school), SCHOOL, guardian, teaches) is expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_start_direct_across_schools_is_never_allowed(role):
+    """Whatever the other facts say, nobody writes about a child of another school."""
+    for guardian, teaches in itertools.product((False, True), repeat=2):
+        if role == "parent" and guardian:
+            continue  # a guardian's child is in the guardian's school by construction
+        decision = start_direct(person(role, OTHER), SCHOOL, guardian, teaches)
+        assert decision is not ALLOW, (role, guardian, teaches)
+
+
+# -- starting an announcement -----------------------------------------------------------------
+
+# (role, whole school, classes taught, audience classes) -> decision
+START_ANNOUNCEMENT = [
+    ("director", True, set(), [], ALLOW),
+    ("director", False, set(), [CP], ALLOW),
+    ("director", False, set(), [CP, CE1, CM2], ALLOW),
+    ("teacher", False, {CP}, [CP], ALLOW),
+    ("teacher", False, {CP, CE1}, [CP, CE1], ALLOW),
+    ("teacher", False, {CP, CE1}, [CE1], ALLOW),
+    ("teacher", False, {CP}, [CE1], FORBID),
+    ("teacher", False, {CP}, [CP, CE1], FORBID),
+    ("teacher", True, {CP}, [CP, CE1], FORBID),
+    ("teacher", True, {CP, CE1, CM2}, [CP, CE1, CM2], FORBID),  # teaching every class is not the school
+    ("teacher", False, set(), [CP], FORBID),
+    ("parent", False, set(), [CP], FORBID),
+    ("parent", True, set(), [CP, CE1], FORBID),
+    ("student", False, set(), [CP], FORBID),
+    ("student", True, set(), [CP, CE1], FORBID),
+    ("admin", True, set(), [CP, CE1], FORBID),
+    ("admin", False, set(), [CP], FORBID),
+]
+
+
+@pytest.mark.parametrize(("role", "whole", "taught", "audience", "expected"), START_ANNOUNCEMENT)
+def test_start_announcement(role, whole, taught, audience, expected):
+    assert start_announcement(person(role), whole, taught, audience) is expected
+
+
+# -- inside a thread ------------------------------------------------------------------------------
+
+NONE, FAMILY, STAFF = "non-member", "member", "staff member"
+FACTS = {NONE: (False, False), FAMILY: (True, False), STAFF: (True, True)}
+ACTIONS = (
+    ThreadAction.READ,
+    ThreadAction.POST,
+    ThreadAction.REPLY_PRIVATELY,
+    ThreadAction.ACK,
+    ThreadAction.RECEIPTS,
+)
+A, F, H = ALLOW, FORBID, HIDE
+
+# (role, membership, kind) -> decisions for READ, POST, REPLY_PRIVATELY, ACK, RECEIPTS.
+# Some rows cannot happen (a teacher or director is always a staff member of
+# the threads they are in, a parent never is, the admin is in no thread): they
+# pin what the facts alone decide.
+THREAD = {
+    # Not in the thread: it does not exist, whoever you are.
+    **{(role, NONE, kind): (H, H, H, H, H) for role in ROLES for kind in ("direct", "announcement")},
+    # A guardian. In a direct thread: talk; signing is allowed (the service then
+    # says 409, nothing to sign); no receipts. In an announcement: read,
+    # answer privately, sign; never post into it.
+    ("parent", FAMILY, "direct"): (A, A, F, A, F),
+    ("parent", FAMILY, "announcement"): (A, F, A, A, F),
+    ("parent", STAFF, "direct"): (A, A, F, F, A),
+    ("parent", STAFF, "announcement"): (A, A, A, F, A),
+    # The staff of the thread: talk, follow the receipts; never sign, never answer "privately".
+    ("teacher", STAFF, "direct"): (A, A, F, F, A),
+    ("teacher", STAFF, "announcement"): (A, A, F, F, A),
+    ("director", STAFF, "direct"): (A, A, F, F, A),
+    ("director", STAFF, "announcement"): (A, A, F, F, A),
+    ("teacher", FAMILY, "direct"): (A, A, F, F, F),
+    ("teacher", FAMILY, "announcement"): (A, F, F, F, F),
+    ("director", FAMILY, "direct"): (A, A, F, F, F),
+    ("director", FAMILY, "announcement"): (A, F, F, F, F),
+    # A pupil reads, and does nothing else.
+    ("student", FAMILY, "direct"): (A, F, F, F, F),
+    ("student", FAMILY, "announcement"): (A, F, F, F, F),
+    ("student", STAFF, "direct"): (A, F, F, F, F),
+    ("student", STAFF, "announcement"): (A, F, F, F, F),
+    ("admin", FAMILY, "direct"): (A, A, F, F, F),
+    ("admin", FAMILY, "announcement"): (A, F, F, F, F),
+    ("admin", STAFF, "direct"): (A, A, F, F, A),
+    ("admin", STAFF, "announcement"): (A, A, F, F, A),
+}
+
+CELLS = [
+    (role, membership, kind, action, THREAD[(role, membership, kind)][i])
+    for (role, membership, kind) in THREAD
+    for i, action in enumerate(ACTIONS)
+]
+
+
+def test_the_thread_table_is_complete():
+    assert set(ACTIONS) == set(ThreadAction)
+    assert set(THREAD) == set(itertools.product(ROLES, FACTS, ("direct", "announcement")))
+
+
+@pytest.mark.parametrize(("role", "membership", "kind", "action", "expected"), CELLS)
+def test_thread_decision(role, membership, kind, action, expected):
+    is_member, is_staff = FACTS[membership]
+    facts = ThreadFacts(kind=kind, is_member=is_member, is_staff_member=is_staff)
+    assert thread_decision(person(role), facts, action) is expected
+
+
+@pytest.mark.parametrize(("kind", "like"), [("signup", "announcement"), ("absence", "direct")])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("membership", list(FACTS))
+@pytest.mark.parametrize("action", list(ThreadAction))
+def test_other_kinds_follow_their_family(kind, like, role, membership, action):
+    """A sign-up is an announcement with slots; an absence is a direct thread."""
+    is_member, is_staff = FACTS[membership]
+    user = person(role)
+    decided = thread_decision(user, ThreadFacts(kind, is_member, is_staff), action)
+    assert decided is thread_decision(user, ThreadFacts(like, is_member, is_staff), action)
+
+
+def test_an_unknown_thread_is_hidden_from_everyone():
+    """What the service asks about a thread that does not exist."""
+    for role, action in itertools.product(ROLES, ThreadAction):
+        assert thread_decision(person(role), ThreadFacts("", False, False), action) is HIDE
+
+
+# -- what the decisions become ---------------------------------------------------------------------
+
+
+def test_enforce():
+    assert enforce(ALLOW) is None
+    with pytest.raises(ApiError) as forbidden:
+        enforce(FORBID)
+    assert (forbidden.value.status, forbidden.value.code) == (403, "forbidden")
+    with pytest.raises(ApiError) as hidden:
+        enforce(HIDE)
+    assert (hidden.value.status, hidden.value.code) == (404, "not_found")
+    assert hidden.value.body() == {"error": {"code": "not_found", "message": "Introuvable."}}
