@@ -169,6 +169,7 @@ class RunningServer:
             ws="websockets-sansio",
             ws_per_message_deflate=False,
             ws_max_size=65536,
+            timeout_graceful_shutdown=5,
         )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

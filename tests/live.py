@@ -18,13 +18,20 @@ class Live:
         self.received: list[dict[str, Any]] = []
 
     @classmethod
-    async def connect(cls, base_url: str, token: str, since: int | None = None) -> Live:
+    async def connect(cls, base_url: str, token: str, since: int | None = None, how: str = "resume") -> Live:
+        """`how` the client says where it resumes from: a `resume` frame after
+        `ready` (API.md), `since` in the auth frame, or `?since=` in the URL."""
         url = base_url.replace("http://", "ws://") + "/ws"
+        if since is not None and how == "url":
+            url += f"?since={since}"
         connection = await websockets.connect(url, max_size=2**22, compression=None)
-        await connection.send(json.dumps({"type": "auth", "token": token}))
+        auth = {"type": "auth", "token": token}
+        if since is not None and how == "auth":
+            auth["since"] = since
+        await connection.send(json.dumps(auth))
         ready = json.loads(await asyncio.wait_for(connection.recv(), WAIT))
         assert ready["type"] == "ready", ready
-        if since is not None:
+        if since is not None and how == "resume":
             await connection.send(json.dumps({"type": "resume", "since": since}))
         return cls(connection, ready["pos"])
 

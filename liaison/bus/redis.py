@@ -59,14 +59,19 @@ class RedisBus(Bus):
     async def _listen(self) -> None:
         backoff = 0.2
         while True:
-            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+            # Subscription confirmations are kept: redis-py may reconnect and
+            # re-subscribe on its own, and each confirmation means "messages
+            # may have been lost before this": subscribers re-read PostgreSQL.
+            pubsub = self.client.pubsub(ignore_subscribe_messages=False)
             try:
                 await pubsub.psubscribe(self.prefix + "*")
-                self._subscribed.set()
-                backoff = 0.2
-                await self._reconnected()
                 async for raw in pubsub.listen():
-                    await self._receive(raw)
+                    if raw.get("type") == "psubscribe":
+                        self._subscribed.set()
+                        backoff = 0.2
+                        await self._reconnected()
+                    else:
+                        await self._receive(raw)
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as error:

@@ -40,19 +40,34 @@ def _same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc in {public, websocket.headers.get("host", "")}
 
 
-async def _authenticate(websocket: WebSocket) -> User | None:
+def _position(value: Any) -> int | None:
+    """A position sent by a client: a non-negative integer, else None."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+async def _authenticate(websocket: WebSocket) -> tuple[User | None, int | None]:
+    """The user, and where to resume from if the client said so already (in
+    the URL, `/ws?since=N`, or in the auth frame): then the backlog is sent
+    first without waiting for a `resume` frame."""
+    since = _position(websocket.query_params.get("since"))
     cookie = websocket.cookies.get(SESSION_COOKIE)
     if cookie and _same_origin(websocket):
         user = await session_for_token(websocket, cookie)
         if user:
-            return user
+            return user, since
     try:
         frame = json.loads(await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT))
-    except (TimeoutError, ValueError, KeyError, TypeError, WebSocketDisconnect):
-        return None
+    except (TimeoutError, ValueError, KeyError, TypeError, RecursionError, WebSocketDisconnect):
+        return None, None
     if not isinstance(frame, dict) or frame.get("type") != "auth" or not isinstance(frame.get("token"), str):
-        return None
-    return await session_for_token(websocket, frame["token"])
+        return None, None
+    if "since" in frame:
+        since = _position(frame["since"])
+    return await session_for_token(websocket, frame["token"]), since
 
 
 def _frame(kind: str, **fields: Any) -> str:
@@ -63,13 +78,17 @@ class _Stream:
     """The life of one authenticated socket: a reader and a single writer, so
     that everything the client receives is in order."""
 
-    def __init__(self, websocket: WebSocket, user: User, connection: Connection, start: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, user: User, connection: Connection, start: int, since: int | None
+    ) -> None:
         self.websocket = websocket
         self.user = user
         self.connection = connection
         self.sent = start
-        self.pending_resume: int | None = None
+        self.pending_resume = since
         self.first_frame = asyncio.Event()
+        if since is not None:
+            self.first_frame.set()  # the client already said where it resumes from
 
     async def run(self) -> None:
         tasks = {
@@ -107,7 +126,7 @@ class _Stream:
             return
         if kind == "resume":
             since = frame.get("since")
-            if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+            if isinstance(since, str) or _position(since) is None:
                 self.connection.say(
                     _frame("error", code="bad_frame", message="« since » doit être un entier positif.")
                 )
@@ -164,7 +183,7 @@ class _Stream:
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
-    user = await _authenticate(websocket)
+    user, since = await _authenticate(websocket)
     if user is None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "Authentification requise")
         return
@@ -179,7 +198,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     start = await notifier.register(connection)
     try:
         await websocket.send_text(_frame("ready", pos=start))
-        await _Stream(websocket, user, connection, start).run()
+        await _Stream(websocket, user, connection, start, since).run()
     except WebSocketDisconnect:
         pass
     finally:
