@@ -22,6 +22,7 @@ from liaison.accounts import routes as account_routes
 from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
 from liaison.bus import Bus, MemoryBus, RedisBus
 from liaison.config import Settings
+from liaison.delivery import routes as delivery_routes
 from liaison.directory import routes as directory_routes
 from liaison.messaging import routes as messaging_routes
 from liaison.ops import routes as ops_routes
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *directory_routes.routes,
         *realtime_routes.routes,
         *messaging_routes.routes,
+        *delivery_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))

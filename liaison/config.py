@@ -44,6 +44,11 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     redis_prefix: str = "liaison:"
     event_retention_days: int = 30
+    vapid_private_key: str | None = field(default=None, repr=False)
+    escalation_reminder_hours: float = 24.0
+    escalation_email_hours: float = 48.0
+    # Multiplies the retry delays (30 s, 1 min, 2 min...): tests shorten them.
+    delivery_retry_scale: float = 1.0
 
     @property
     def secure_cookies(self) -> bool:
@@ -64,6 +69,28 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise ConfigError(f"{name} doit être au moins {minimum} (reçu {value}).")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} doit être un nombre (reçu {raw!r}).") from None
+    if value <= 0:
+        raise ConfigError(f"{name} doit être positif (reçu {raw!r}).")
+    return value
+
+
+def _vapid_key(env: Mapping[str, str]) -> str | None:
+    raw = env.get("VAPID_PRIVATE_KEY", "").strip()
+    if not raw:
+        return None
+    if "BEGIN" not in raw:
+        raise ConfigError("VAPID_PRIVATE_KEY doit être une clé privée PEM (-----BEGIN PRIVATE KEY-----).")
+    return raw.replace("\\n", "\n")
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -131,6 +158,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         metrics_token=env.get("METRICS_TOKEN") or None,
         redis_prefix=env.get("REDIS_PREFIX") or Settings.redis_prefix,
         event_retention_days=_int(env, "EVENT_RETENTION_DAYS", Settings.event_retention_days, minimum=1),
+        vapid_private_key=_vapid_key(env),
+        escalation_reminder_hours=_float(env, "ESCALATION_REMINDER_HOURS", 24.0),
+        escalation_email_hours=_float(env, "ESCALATION_EMAIL_HOURS", 48.0),
     )
 
 

@@ -17,6 +17,7 @@ import asyncpg
 from liaison.accounts import store as accounts
 from liaison.bus import Bus
 from liaison.config import Settings
+from liaison.delivery.worker import Deliverer
 from liaison.realtime import store as realtime
 
 log = logging.getLogger("liaison.workers")
@@ -45,7 +46,12 @@ async def prune_events(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None
         await asyncio.sleep(HOUSEKEEPING_INTERVAL)
 
 
-LOOPS: list[Loop] = [housekeeping, prune_events]
+async def deliver(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """Push, email, reminders and digests (liaison/delivery/worker.py)."""
+    await Deliverer(pool, bus, settings).run()
+
+
+LOOPS: list[Loop] = [housekeeping, prune_events, deliver]
 
 
 async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:

@@ -305,11 +305,7 @@ async def consume_activation_code(conn: asyncpg.Connection, code: str) -> User |
 DEFAULT_QUIET_HOURS = (dt.time(20, 0), dt.time(7, 0))
 
 
-async def get_preferences(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> dict[str, Any]:
-    row = await conn.fetchrow(
-        "SELECT email_mode, push, quiet_start, quiet_end FROM user_preferences WHERE user_id = $1",
-        user_id,
-    )
+def _preferences(row: asyncpg.Record | None) -> dict[str, Any]:
     if row is None:
         start, end = DEFAULT_QUIET_HOURS
         return {"email": "immediate", "push": True, "quiet_start": start, "quiet_end": end}
@@ -319,6 +315,32 @@ async def get_preferences(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID
         "quiet_start": row["quiet_start"],
         "quiet_end": row["quiet_end"],
     }
+
+
+async def get_preferences(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> dict[str, Any]:
+    return (await preferences_of(conn, [user_id]))[user_id]
+
+
+async def preferences_of(
+    conn: asyncpg.Connection | asyncpg.Pool, user_ids: list[UUID]
+) -> dict[UUID, dict[str, Any]]:
+    """Everyone's preferences, the defaults for those who never chose."""
+    rows = await conn.fetch(
+        """SELECT user_id, email_mode, push, quiet_start, quiet_end FROM user_preferences
+           WHERE user_id = ANY($1::uuid[])""",
+        user_ids,
+    )
+    found = {r["user_id"]: r for r in rows}
+    return {user_id: _preferences(found.get(user_id)) for user_id in user_ids}
+
+
+async def digest_readers(conn: asyncpg.Connection | asyncpg.Pool) -> list[User]:
+    """Those who asked for one email a day, and have an address."""
+    rows = await conn.fetch(
+        f"""SELECT {_USER_COLUMNS} FROM users u JOIN user_preferences p ON p.user_id = u.id
+            WHERE p.email_mode = 'digest' AND u.email IS NOT NULL"""
+    )
+    return [User.from_row(r) for r in rows]
 
 
 async def save_preferences(

@@ -80,7 +80,7 @@ class ReadUpTo(Body):
 
 
 def _ctx(request: Request) -> service.Context:
-    return service.Context(request.app.state.pool, request.app.state.bus)
+    return service.Context(request.app.state.pool, request.app.state.bus, request.app.state.settings)
 
 
 def _id(value: str) -> UUID:

@@ -17,6 +17,9 @@ import asyncpg
 from liaison.accounts import store as accounts
 from liaison.accounts.store import User
 from liaison.bus import Bus
+from liaison.config import Settings
+from liaison.delivery import outbox
+from liaison.delivery.worker import wake as wake_delivery
 from liaison.directory import store as directory
 from liaison.messaging import policy, store
 from liaison.messaging.policy import ThreadAction, ThreadFacts
@@ -30,6 +33,7 @@ from liaison.web.errors import ApiError, invalid, not_found
 class Context:
     pool: asyncpg.Pool
     bus: Bus
+    settings: Settings
 
 
 Created = tuple[dict[str, Any], dict[str, Any]]  # (thread, message) as the API shows them
@@ -184,6 +188,10 @@ async def _create(ctx: Context, user: User, new: NewThread, body: str, client_id
     async with change(ctx.pool, ctx.bus, new.school_id) as current:
         thread, message, events = await store.create_thread(current.conn, new, body, client_id)
         current.events.extend(events)
+        await outbox.message_written(
+            current.conn, thread, message["seq"], ctx.settings, message["created_at"]
+        )
+    await wake_delivery(ctx.bus)
     member = Member(is_staff=user.is_staff, read_seq=thread["last_seq"], acked_at=None)
     return thread_to_api(thread, user, member), message_to_api(message, user)
 
@@ -232,8 +240,12 @@ async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: 
     async def create() -> Created:
         visible = await open_thread(ctx, user, thread_id, ThreadAction.POST)
         async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
-            _, message, events = await store.post_message(current.conn, thread_id, user, body, client_id)
+            thread, message, events = await store.post_message(current.conn, thread_id, user, body, client_id)
             current.events.extend(events)
+            await outbox.message_written(
+                current.conn, thread, message["seq"], ctx.settings, message["created_at"]
+            )
+        await wake_delivery(ctx.bus)
         return {}, message_to_api(message, user)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
@@ -264,6 +276,10 @@ async def reply_privately(
                     current.conn, existing["id"], user, body, client_id
                 )
                 current.events.extend(events)
+                await outbox.message_written(
+                    current.conn, thread, message["seq"], ctx.settings, message["created_at"]
+                )
+            await wake_delivery(ctx.bus)
             author = await _author(ctx, thread["author_id"], user)
             member = await store.get_member(ctx.pool, thread["id"], user.id)
             return thread_to_api(thread, author, member), message_to_api(message, user)

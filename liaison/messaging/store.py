@@ -330,8 +330,30 @@ async def acks_of(conn: Conn, thread_id: UUID) -> dict[UUID, asyncpg.Record]:
 
 async def member_reads(conn: Conn, thread_id: UUID) -> dict[UUID, asyncpg.Record]:
     rows = await conn.fetch(
-        """SELECT user_id, is_staff, read_seq, first_read_at, read_at FROM thread_members
+        """SELECT user_id, is_staff, read_seq, first_read_at, read_at, acked_at FROM thread_members
            WHERE thread_id = $1""",
         thread_id,
     )
     return {r["user_id"]: r for r in rows}
+
+
+async def message_author(conn: Conn, thread_id: UUID, seq: int) -> tuple[UUID, str] | None:
+    row = await conn.fetchrow(
+        "SELECT author_id, body FROM messages WHERE thread_id = $1 AND seq = $2", thread_id, seq
+    )
+    return (row["author_id"], row["body"]) if row else None
+
+
+async def unread_threads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, list[asyncpg.Record]]:
+    """For the daily digest: each user's threads with unread messages."""
+    rows = await conn.fetch(
+        """SELECT m.user_id, t.id, t.subject, t.author_id, t.last_seq - m.read_seq AS unread
+           FROM thread_members m JOIN threads t ON t.id = m.thread_id
+           WHERE m.user_id = ANY($1::uuid[]) AND t.last_seq > m.read_seq
+           ORDER BY m.last_activity_at DESC""",
+        user_ids,
+    )
+    found: dict[UUID, list[asyncpg.Record]] = {u: [] for u in user_ids}
+    for r in rows:
+        found[r["user_id"]].append(r)
+    return found

@@ -1,0 +1,32 @@
+"""What messaging calls, inside its own transaction, so that every message
+accepted is also a notification job (the outbox pattern)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from liaison.config import Settings
+from liaison.delivery import policy
+from liaison.delivery import store as log_store
+
+URGENT_KINDS = ("absence",)
+
+
+async def message_written(
+    conn: asyncpg.Connection, thread: asyncpg.Record, seq: int, settings: Settings, now: dt.datetime
+) -> None:
+    urgent = thread["urgent"] or thread["kind"] in URGENT_KINDS
+    grace = dt.timedelta(seconds=settings.notify_grace_seconds)
+    common = {"school_id": thread["school_id"], "thread_id": thread["id"], "seq": seq, "urgent": urgent}
+    await log_store.enqueue(
+        conn, kind="message", due_at=policy.first_notification_at(now, urgent, grace), **common
+    )
+    if seq == 1 and thread["require_ack"]:
+        escalation = policy.Escalation(
+            dt.timedelta(hours=settings.escalation_reminder_hours),
+            dt.timedelta(hours=settings.escalation_email_hours),
+        )
+        for kind, due_at in escalation.steps(now):
+            await log_store.enqueue(conn, kind=kind, due_at=due_at, **common)

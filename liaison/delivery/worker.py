@@ -1,0 +1,366 @@
+"""The delivery loop: turn due jobs into deliveries, send them, recover, digest.
+
+Any number of workers run it side by side: jobs and deliveries are claimed
+with FOR UPDATE SKIP LOCKED, and a delivery is marked `sending` (committed)
+before the send, so two workers never send the same one. The bus wakes the
+loop when a message is written; a short poll is the fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts import store as accounts
+from liaison.bus import Bus
+from liaison.config import Settings
+from liaison.delivery import keys, policy
+from liaison.delivery import store as log_store
+from liaison.delivery.mail import FileMailer, MailError, SmtpMailer, compose, domain_of, thread_message_id
+from liaison.delivery.policy import EMAIL, PUSH, Preferences, Recipient
+from liaison.delivery.push import PushSender, topic_for
+from liaison.delivery.store import Delivery, Job, NewDelivery
+from liaison.messaging import store as messaging
+
+log = logging.getLogger("liaison.delivery")
+
+WAKE_CHANNEL = "delivery"
+POLL_SECONDS = 1.0
+BATCH = 100
+STUCK_AFTER = dt.timedelta(minutes=2)
+PUSH_TTL = 24 * 3600
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def wake(bus: Bus) -> None:
+    await bus.publish(WAKE_CHANNEL, {})
+
+
+def _preferences(prefs: dict[str, Any]) -> Preferences:
+    return Preferences(prefs["email"], prefs["push"], prefs["quiet_start"], prefs["quiet_end"])
+
+
+class Deliverer:
+    def __init__(
+        self, pool: asyncpg.Pool, bus: Bus, settings: Settings, clock: Callable[[], dt.datetime] = utcnow
+    ):
+        self.pool = pool
+        self.bus = bus
+        self.settings = settings
+        self.clock = clock
+        self.woken = asyncio.Event()
+        self.push: PushSender | None = None
+        self.mailer: SmtpMailer | FileMailer = (
+            SmtpMailer(settings.smtp_url) if settings.smtp_url else FileMailer(settings.data_dir / "mail")
+        )
+        self.domain = domain_of(settings.mail_from)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self._last_digest_check: dt.datetime | None = None
+        bus.subscribe(WAKE_CHANNEL, self._on_wake)
+
+    async def _on_wake(self, message: dict[str, Any]) -> None:
+        self.woken.set()
+
+    async def start(self) -> None:
+        private_pem, _ = await keys.ensure(self.pool, self.settings)
+        self.push = PushSender(
+            private_pem, keys.subject(self.settings), self.settings.push_allow_private_endpoints
+        )
+        await self.push.start()
+
+    async def close(self) -> None:
+        for task in list(self.in_flight):
+            task.cancel()
+        await asyncio.gather(*self.in_flight, return_exceptions=True)
+        if self.push:
+            await self.push.close()
+        await self.mailer.close()
+
+    async def run(self) -> None:
+        await self.start()
+        try:
+            while True:
+                await self.step()
+                self.woken.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await self.woken.wait()
+        finally:
+            await self.close()
+
+    async def step(self) -> None:
+        now = self.clock()
+        await log_store.recover_stuck(self.pool, STUCK_AFTER)
+        await self.expand_jobs(now)
+        await self._start_sends(PUSH, now)
+        await self._start_sends(EMAIL, now)
+        await self.digests(now)
+
+    # -- jobs → deliveries -----------------------------------------------------------
+    async def expand_jobs(self, now: dt.datetime) -> None:
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                jobs = await log_store.claim_jobs(conn, now)
+                for job in jobs:
+                    await log_store.add_deliveries(conn, job, await self._deliveries_for(conn, job, now))
+                    await log_store.job_done(conn, job.id)
+            if len(jobs) < 20:
+                return
+
+    async def _deliveries_for(
+        self, conn: asyncpg.Connection, job: Job, now: dt.datetime
+    ) -> list[NewDelivery]:
+        thread = await messaging.get_thread(conn, job.thread_id)
+        written = await messaging.message_author(conn, job.thread_id, job.seq)
+        if thread is None or written is None:
+            return []
+        author_id, _ = written
+        reads = await messaging.member_reads(conn, job.thread_id)
+        users = await accounts.users_by_id(conn, list(reads))
+        prefs = await accounts.preferences_of(conn, list(reads))
+        subscriptions = await log_store.subscriptions_of(conn, list(reads))
+        deliveries = []
+        for user_id, read in reads.items():
+            preferences = _preferences(prefs[user_id])
+            if job.kind == "message":
+                recipient = Recipient(
+                    is_author=user_id == author_id,
+                    read_seq=read["read_seq"],
+                    has_push=bool(subscriptions.get(user_id)),
+                    has_email=bool(users[user_id].email),
+                    preferences=preferences,
+                )
+                channels = policy.channels(recipient, job.seq)
+            else:
+                channels = self._escalation_channels(job, read, users[user_id], preferences, subscriptions)
+            due = policy.release_at(now, preferences, job.urgent)
+            deliveries += [NewDelivery(user_id, channel, due) for channel in sorted(channels)]
+        return deliveries
+
+    @staticmethod
+    def _escalation_channels(job, read, user, preferences: Preferences, subscriptions) -> frozenset[str]:
+        """Families that have not signed: a push reminder first, an email later."""
+        if read["is_staff"] or read["acked_at"] is not None:
+            return frozenset()
+        if job.kind == "reminder":
+            return frozenset({PUSH}) if preferences.push and subscriptions.get(user.id) else frozenset()
+        return frozenset({EMAIL}) if user.email and preferences.email != "off" else frozenset()
+
+    # -- sending ----------------------------------------------------------------------------
+    async def _start_sends(self, channel: str, now: dt.datetime) -> None:
+        room = BATCH - len(self.in_flight)
+        if room <= 0:
+            return
+        claimed = await log_store.claim_deliveries(self.pool, channel, now, room)
+        for delivery in claimed:
+            # Each send on its own: a slow push service delays nobody else.
+            task = asyncio.create_task(self._deliver(delivery))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            if delivery.channel == PUSH:
+                await self._send_push(delivery)
+            else:
+                await self._send_email(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # one bad delivery never stops the loop
+            log.exception("delivery %s failed unexpectedly", delivery.id)
+            await self._retry(delivery, f"erreur interne : {type(error).__name__}")
+
+    async def _still_needed(self, delivery: Delivery) -> tuple[asyncpg.Record, Any, Any] | None:
+        """Re-check just before sending: read meanwhile, signed, or too old?"""
+        now = self.clock()
+        if policy.too_old(delivery.first_due_at, now):
+            await log_store.finish(self.pool, delivery.id, "failed", "abandonné : plus d'un jour de retard")
+            return None
+        thread = await messaging.get_thread(self.pool, delivery.thread_id)
+        member = await messaging.get_member(self.pool, delivery.thread_id, delivery.user_id)
+        written = await messaging.message_author(self.pool, delivery.thread_id, delivery.seq)
+        if thread is None or member is None or written is None:
+            await log_store.finish(self.pool, delivery.id, "skipped", "message retiré")
+            return None
+        if delivery.kind == "message" and member.read_seq >= delivery.seq:
+            await log_store.finish(self.pool, delivery.id, "skipped", "déjà lu")
+            return None
+        if delivery.kind != "message" and member.acked_at is not None:
+            await log_store.finish(self.pool, delivery.id, "skipped", "déjà signé")
+            return None
+        author = await accounts.get_user(self.pool, written[0])
+        return thread, author, written[1]
+
+    async def _retry(self, delivery: Delivery, error: str, after: float | None = None) -> None:
+        delay = (
+            dt.timedelta(seconds=after)
+            if after is not None
+            else policy.retry_delay(delivery.attempts) * self.settings.delivery_retry_scale
+        )
+        await log_store.retry_later(self.pool, delivery.id, self.clock() + delay, error)
+
+    async def _send_push(self, delivery: Delivery) -> None:
+        needed = await self._still_needed(delivery)
+        if needed is None:
+            return
+        thread, author, _ = needed
+        subscriptions = (await log_store.subscriptions_of(self.pool, [delivery.user_id])).get(
+            delivery.user_id, []
+        )
+        if not subscriptions:
+            await log_store.finish(self.pool, delivery.id, "failed", "aucun abonnement push")
+            await self._fall_back_to_email(delivery)
+            return
+        payload = {
+            "title": author.display_name if author else "Liaison",
+            # The subject only, never the text: a lock screen is not private.
+            "body": ("Rappel : signature attendue — " if delivery.kind != "message" else "")
+            + thread["subject"],
+            "thread_id": str(thread["id"]),
+            "url": f"/#/threads/{thread['id']}",
+            "urgent": delivery.urgent,
+        }
+        assert self.push is not None
+        results = await asyncio.gather(
+            *(
+                self.push.send(
+                    s, payload, urgent=delivery.urgent, topic=topic_for(str(thread["id"])), ttl=PUSH_TTL
+                )
+                for s in subscriptions
+            )
+        )
+        for subscription, result in zip(subscriptions, results, strict=True):
+            if result.ok:
+                await log_store.subscription_succeeded(self.pool, subscription.id)
+            elif result.gone:
+                await log_store.forget_subscription(self.pool, subscription.id)
+        if any(r.ok for r in results):
+            await log_store.finish(self.pool, delivery.id, "sent")
+        elif all(r.gone for r in results):
+            await log_store.finish(self.pool, delivery.id, "failed", "abonnement expiré (404/410)")
+            await self._fall_back_to_email(delivery)
+        else:
+            waits = [r.retry_after for r in results if r.status == 429 and r.retry_after is not None]
+            error = "; ".join(r.error or f"HTTP {r.status}" for r in results if not r.ok)
+            await self._retry(delivery, error, max(waits) if waits else None)
+
+    async def _fall_back_to_email(self, delivery: Delivery) -> None:
+        """No working push any more: email, if the person has an address and wants mail."""
+        user = await accounts.get_user(self.pool, delivery.user_id)
+        prefs = await accounts.get_preferences(self.pool, delivery.user_id)
+        if user and user.email and prefs["email"] == "immediate":
+            async with self.pool.acquire() as conn:
+                job = Job(
+                    delivery.job_id,
+                    UUID(int=0),
+                    delivery.thread_id,
+                    delivery.seq,
+                    delivery.kind,
+                    delivery.urgent,
+                    delivery.first_due_at,
+                )
+                await log_store.add_deliveries(
+                    conn, job, [NewDelivery(delivery.user_id, EMAIL, self.clock())]
+                )
+
+    async def _send_email(self, delivery: Delivery) -> None:
+        needed = await self._still_needed(delivery)
+        if needed is None:
+            return
+        thread, author, body = needed
+        user = await accounts.get_user(self.pool, delivery.user_id)
+        if user is None or not user.email:
+            await log_store.finish(self.pool, delivery.id, "failed", "pas d'adresse courriel")
+            return
+        public = self.settings.public_url
+        message = compose(
+            "message",
+            to=user.email,
+            sender=self.settings.mail_from,
+            subject=("Rappel : " if delivery.kind != "message" else "") + thread["subject"],
+            context={
+                "recipient": user.display_name,
+                "author": author.display_name if author else "L'école",
+                "school": None,
+                "subject": thread["subject"],
+                "body": body,
+                "require_ack": thread["require_ack"],
+                "reminder": delivery.kind != "message",
+                "thread_url": f"{public}/#/threads/{thread['id']}",
+                "preferences_url": f"{public}/#/preferences",
+            },
+            message_id=thread_message_id(str(thread["id"]), delivery.seq, self.domain)
+            if delivery.kind == "message"
+            else None,
+            in_reply_to=thread_message_id(str(thread["id"]), 1, self.domain)
+            if delivery.seq > 1 or delivery.kind != "message"
+            else None,
+            unsubscribe_url=f"{public}/#/preferences",
+        )
+        try:
+            await self.mailer.send(message)
+        except MailError as error:
+            await self._retry(delivery, f"SMTP : {error}"[:300])
+            return
+        await log_store.finish(self.pool, delivery.id, "sent")
+
+    # -- the daily digest -------------------------------------------------------------------
+    async def digests(self, now: dt.datetime) -> None:
+        day = policy.digest_day(now)
+        if day is None:
+            return
+        if self._last_digest_check and now - self._last_digest_check < dt.timedelta(minutes=1):
+            return
+        self._last_digest_check = now
+        readers = await accounts.digest_readers(self.pool)
+        if not readers:
+            return
+        claimed = await log_store.claim_digests(self.pool, [u.id for u in readers], day)
+        if not claimed:
+            return
+        unread = await messaging.unread_threads(self.pool, list(claimed))
+        authors = await accounts.users_by_id(
+            self.pool, list({t["author_id"] for ts in unread.values() for t in ts})
+        )
+        public = self.settings.public_url
+        for reader in readers:
+            items = unread.get(reader.id) if reader.id in claimed else None
+            if not items:
+                continue
+            message = compose(
+                "digest",
+                to=reader.email or "",
+                sender=self.settings.mail_from,
+                subject=f"Liaison : {len(items)} conversation{'s' if len(items) > 1 else ''} à lire",
+                context={
+                    "recipient": reader.display_name,
+                    "items": [
+                        {
+                            "subject": t["subject"],
+                            "author": authors[t["author_id"]].display_name
+                            if t["author_id"] in authors
+                            else "",
+                            "unread": t["unread"],
+                            "url": f"{public}/#/threads/{t['id']}",
+                        }
+                        for t in items
+                    ],
+                    "preferences_url": f"{public}/#/preferences",
+                },
+                unsubscribe_url=f"{public}/#/preferences",
+            )
+            try:
+                await self.mailer.send(message)
+            except MailError as error:
+                log.warning("digest for %s not sent (%s); retried in a minute", reader.id, error)
+                await log_store.release_digest(self.pool, reader.id, day)
