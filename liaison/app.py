@@ -23,6 +23,7 @@ from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
 from liaison.bus import Bus, MemoryBus, RedisBus
 from liaison.config import Settings
 from liaison.delivery import routes as delivery_routes
+from liaison.delivery.socket_log import SocketLog
 from liaison.directory import routes as directory_routes
 from liaison.messaging import routes as messaging_routes
 from liaison.ops import routes as ops_routes
@@ -67,20 +68,26 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
             else MemoryFailureCounter()
         )
         notifier: Notifier | None = None
+        socket_log: SocketLog | None = None
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
                 await bootstrap.ensure_admin(conn, settings)
             notifier = Notifier(pool, bus)
             app.state.notifier = notifier
+            socket_log = SocketLog(pool)
+            notifier.observers.append(socket_log.observe)
             metrics.watch_connections(lambda: notifier.connection_count)
             await bus.start()
             notifier.start()
+            socket_log.start()
             async with loops.running(pool, bus, settings, enabled=run_workers):
                 yield
         finally:
             if notifier is not None:
                 await notifier.close()
+            if socket_log is not None:
+                await socket_log.close()
             await bus.close()
             if redis_client:
                 await redis_client.aclose()

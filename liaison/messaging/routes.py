@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from uuid import UUID
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field, field_validator, model_validator
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from liaison.accounts.auth import require_user
+from liaison.delivery.policy import PARIS
 from liaison.messaging import service, store
 from liaison.messaging.policy import ThreadAction
 from liaison.web.errors import ApiError, invalid, not_found
@@ -219,6 +222,33 @@ async def receipts(request: Request) -> Response:
     return JSONResponse(await service.receipts(_ctx(request), user, _thread_id(request)))
 
 
+_pages = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+async def paper(request: Request) -> Response:
+    """A slip to hand out to each family not reached yet: not read, or, when a
+    signature is asked, not signed."""
+    user = await require_user(request)
+    ctx = _ctx(request)
+    board = await service.receipts(ctx, user, _thread_id(request))
+    thread = board["thread"]
+    pending = [
+        f for f in board["families"] if not f["read_at"] or (thread["require_ack"] and not f["acked_at"])
+    ]
+    first = (await store.messages(ctx.pool, UUID(thread["id"]), 0, 1))[0]
+    sent_on = first["created_at"].astimezone(PARIS).strftime("%d/%m/%Y")
+    html = _pages.get_template("paper.html").render(
+        thread=thread,
+        author=thread["author"]["display_name"],
+        body=first["body"],
+        sent_on=sent_on,
+        slips=[{"child": f["child"]["display_name"]} for f in pending],
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
 routes = [
     route("/api/threads", GET=list_threads, POST=create_thread),
     route("/api/threads/{thread_id:uuid}", GET=get_thread),
@@ -227,4 +257,5 @@ routes = [
     route("/api/threads/{thread_id:uuid}/read", POST=mark_read),
     route("/api/threads/{thread_id:uuid}/ack", POST=acknowledge),
     route("/api/threads/{thread_id:uuid}/receipts", GET=receipts),
+    route("/api/threads/{thread_id:uuid}/paper", GET=paper),
 ]

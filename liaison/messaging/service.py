@@ -19,6 +19,7 @@ from liaison.accounts.store import User
 from liaison.bus import Bus
 from liaison.config import Settings
 from liaison.delivery import outbox
+from liaison.delivery import store as delivery_log
 from liaison.delivery.worker import wake as wake_delivery
 from liaison.directory import store as directory
 from liaison.messaging import policy, store
@@ -368,6 +369,10 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     return min(acks[c]["acked_at"] for c in mine)
 
 
+def _reached(family: dict[str, Any]) -> bool:
+    return any(at for g in family["guardians"] for at in g["delivered"].values())
+
+
 async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
     children = await store.thread_children(ctx.pool, thread_id)
@@ -376,6 +381,7 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     reads = await store.member_reads(ctx.pool, thread_id)
     acks = await store.acks_of(ctx.pool, thread_id)
     people = await accounts.users_by_id(ctx.pool, list({g for gs in guardians.values() for g in gs}))
+    delivered = await delivery_log.delivered_times(ctx.pool, thread_id)
     families = []
     for child_id in children:
         members = [g for g in guardians[child_id] if g in reads]
@@ -391,8 +397,7 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
                         "display_name": people[g].display_name,
                         "read_seq": reads[g]["read_seq"],
                         "read_at": iso(reads[g]["read_at"]),
-                        # Filled by the delivery log (push, email) and socket deliveries.
-                        "delivered": {"websocket": None, "push": None, "email": None},
+                        "delivered": {channel: iso(at) for channel, at in delivered[g].items()},
                     }
                     for g in members
                 ],
@@ -406,7 +411,7 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
             "acked": sum(1 for f in families if f["acked_at"]),
             # Not read and reached by no channel: the families the school must
             # still reach (on paper if need be).
-            "unreached": sum(1 for f in families if not f["read_at"]),
+            "unreached": sum(1 for f in families if not f["read_at"] and not _reached(f)),
         },
         "families": families,
         "thread": await thread_view(ctx, user, visible),

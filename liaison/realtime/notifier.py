@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -52,6 +53,9 @@ class Notifier:
         self._schools: dict[UUID, _School] = {}
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Told of each event handed to connections here (the delivery log
+        # records when a message first reached someone's open app).
+        self.observers: list[Callable[[store.Event, list[UUID]], None]] = []
         bus.subscribe(CHANNEL, self._on_doorbell)
         bus.on_reconnect(self.check_all)
 
@@ -151,6 +155,8 @@ class Notifier:
                     self.pool, school_id, school.head, upto, list(school.connections)
                 )
                 for event, user_ids in rows:
+                    for observe in self.observers:
+                        observe(event, user_ids)
                     text = event.to_json()
                     for user_id in user_ids:
                         for connection in list(school.connections.get(user_id, ())):
