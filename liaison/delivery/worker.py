@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -44,6 +45,15 @@ def utcnow() -> dt.datetime:
 
 async def wake(bus: Bus) -> None:
     await bus.publish(WAKE_CHANNEL, {})
+
+
+@dataclass(frozen=True)
+class _Context:
+    threads: dict[UUID, asyncpg.Record]
+    members: dict[tuple[UUID, UUID], Any]
+    messages: dict[tuple[UUID, int], asyncpg.Record]
+    users: dict[UUID, Any]
+    subscriptions: dict[UUID, list[Any]]
 
 
 def _preferences(prefs: dict[str, Any]) -> Preferences:
@@ -162,34 +172,55 @@ class Deliverer:
         if room <= 0:
             return
         claimed = await log_store.claim_deliveries(self.pool, channel, now, room)
+        if not claimed:
+            return
+        context = await self._context(claimed)
         for delivery in claimed:
             # Each send on its own: a slow push service delays nobody else.
-            task = asyncio.create_task(self._deliver(delivery))
+            task = asyncio.create_task(self._deliver(delivery, context))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _context(self, deliveries: list[Delivery]) -> _Context:
+        """What the sends of a batch need, read in a few statements for all."""
+        pairs = [(d.thread_id, d.user_id) for d in deliveries]
+        threads = await messaging.threads_by_id(self.pool, list({d.thread_id for d in deliveries}))
+        members = await messaging.members_by_pair(self.pool, pairs)
+        messages = await messaging.messages_by_seq(
+            self.pool, list({(d.thread_id, d.seq) for d in deliveries})
+        )
+        people = {d.user_id for d in deliveries} | {m["author_id"] for m in messages.values()}
+        users = await accounts.users_by_id(self.pool, list(people))
+        subscriptions = await log_store.subscriptions_of(self.pool, [d.user_id for d in deliveries])
+        return _Context(threads, members, messages, users, subscriptions)
+
+    async def _deliver(self, delivery: Delivery, context: _Context) -> None:
         try:
+            needed = await self._still_needed(delivery, context)
+            if needed is None:
+                return
             if delivery.channel == PUSH:
-                await self._send_push(delivery)
+                await self._send_push(delivery, context, *needed)
             else:
-                await self._send_email(delivery)
+                await self._send_email(delivery, context, *needed)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # one bad delivery never stops the loop
             log.exception("delivery %s failed unexpectedly", delivery.id)
             await self._retry(delivery, f"erreur interne : {type(error).__name__}")
+        finally:
+            self.woken.set()  # room for another: claim more now, not at the next poll
 
-    async def _still_needed(self, delivery: Delivery) -> tuple[asyncpg.Record, Any, Any] | None:
-        """Re-check just before sending: read meanwhile, signed, or too old?"""
-        now = self.clock()
-        if policy.too_old(delivery.first_due_at, now):
+    async def _still_needed(self, delivery: Delivery, context: _Context) -> tuple[Any, Any, str] | None:
+        """Re-check just before sending (read from the database at claim time):
+        read meanwhile, signed, or too old?"""
+        if policy.too_old(delivery.first_due_at, self.clock()):
             await log_store.finish(self.pool, delivery.id, "failed", "abandonné : plus d'un jour de retard")
             return None
-        thread = await messaging.get_thread(self.pool, delivery.thread_id)
-        member = await messaging.get_member(self.pool, delivery.thread_id, delivery.user_id)
-        written = await messaging.message_author(self.pool, delivery.thread_id, delivery.seq)
-        if thread is None or member is None or written is None:
+        thread = context.threads.get(delivery.thread_id)
+        member = context.members.get((delivery.thread_id, delivery.user_id))
+        message = context.messages.get((delivery.thread_id, delivery.seq))
+        if thread is None or member is None or message is None:
             await log_store.finish(self.pool, delivery.id, "skipped", "message retiré")
             return None
         if delivery.kind == "message" and member.read_seq >= delivery.seq:
@@ -198,8 +229,7 @@ class Deliverer:
         if delivery.kind != "message" and member.acked_at is not None:
             await log_store.finish(self.pool, delivery.id, "skipped", "déjà signé")
             return None
-        author = await accounts.get_user(self.pool, written[0])
-        return thread, author, written[1]
+        return thread, context.users.get(message["author_id"]), message["body"]
 
     async def _retry(self, delivery: Delivery, error: str, after: float | None = None) -> None:
         delay = (
@@ -209,14 +239,10 @@ class Deliverer:
         )
         await log_store.retry_later(self.pool, delivery.id, self.clock() + delay, error)
 
-    async def _send_push(self, delivery: Delivery) -> None:
-        needed = await self._still_needed(delivery)
-        if needed is None:
-            return
-        thread, author, _ = needed
-        subscriptions = (await log_store.subscriptions_of(self.pool, [delivery.user_id])).get(
-            delivery.user_id, []
-        )
+    async def _send_push(
+        self, delivery: Delivery, context: _Context, thread: Any, author: Any, body: str
+    ) -> None:
+        subscriptions = context.subscriptions.get(delivery.user_id, [])
         if not subscriptions:
             await log_store.finish(self.pool, delivery.id, "failed", "aucun abonnement push")
             await self._fall_back_to_email(delivery)
@@ -273,12 +299,10 @@ class Deliverer:
                     conn, job, [NewDelivery(delivery.user_id, EMAIL, self.clock())]
                 )
 
-    async def _send_email(self, delivery: Delivery) -> None:
-        needed = await self._still_needed(delivery)
-        if needed is None:
-            return
-        thread, author, body = needed
-        user = await accounts.get_user(self.pool, delivery.user_id)
+    async def _send_email(
+        self, delivery: Delivery, context: _Context, thread: Any, author: Any, body: str
+    ) -> None:
+        user = context.users.get(delivery.user_id)
         if user is None or not user.email:
             await log_store.finish(self.pool, delivery.id, "failed", "pas d'adresse courriel")
             return

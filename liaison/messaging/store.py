@@ -357,3 +357,32 @@ async def unread_threads(conn: Conn, user_ids: list[UUID]) -> dict[UUID, list[as
     for r in rows:
         found[r["user_id"]].append(r)
     return found
+
+
+async def threads_by_id(conn: Conn, thread_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
+    rows = await conn.fetch(
+        f"SELECT {THREAD_COLUMNS} FROM threads t WHERE t.id = ANY($1::uuid[])", thread_ids
+    )
+    return {r["id"]: r for r in rows}
+
+
+async def members_by_pair(conn: Conn, pairs: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], Member]:
+    """Members for (thread, user) pairs, in one statement."""
+    rows = await conn.fetch(
+        """SELECT m.thread_id, m.user_id, m.is_staff, m.read_seq, m.acked_at
+           FROM thread_members m JOIN unnest($1::uuid[], $2::uuid[]) AS p(t, u)
+             ON m.thread_id = p.t AND m.user_id = p.u""",
+        [t for t, _ in pairs],
+        [u for _, u in pairs],
+    )
+    return {(r["thread_id"], r["user_id"]): Member(r["is_staff"], r["read_seq"], r["acked_at"]) for r in rows}
+
+
+async def messages_by_seq(conn: Conn, keys: list[tuple[UUID, int]]) -> dict[tuple[UUID, int], asyncpg.Record]:
+    rows = await conn.fetch(
+        f"""SELECT {MESSAGE_COLUMNS} FROM messages m JOIN unnest($1::uuid[], $2::int[]) AS k(t, s)
+            ON m.thread_id = k.t AND m.seq = k.s""",
+        [t for t, _ in keys],
+        [s for _, s in keys],
+    )
+    return {(r["thread_id"], r["seq"]): r for r in rows}
