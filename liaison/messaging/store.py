@@ -208,18 +208,38 @@ async def create_thread(
 ) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
     thread = await conn.fetchrow(
         f"""INSERT INTO threads AS t (school_id, kind, subject, child_id, class_ids, whole_school, author_id,
-                                     reply_to_thread_id, require_ack, urgent, last_seq)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)
+                                     reply_to_thread_id, require_ack, urgent, last_seq, last_activity_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, clock_timestamp())
             RETURNING {THREAD_COLUMNS}""",
         new.school_id, new.kind, new.subject, new.child_id, list(new.class_ids), new.whole_school,
         new.author.id, new.reply_to_thread_id, new.require_ack, new.urgent,
     )  # fmt: skip
     members = dict(new.members)
     members.setdefault(new.author.id, new.author.is_staff)
+    at = thread["last_activity_at"]
+    # Written once, final: the author has read the first message, everyone's
+    # activity is now (no second pass over thousands of rows).
     await conn.copy_records_to_table(
         "thread_members",
-        records=[(thread["id"], user_id, is_staff) for user_id, is_staff in members.items()],
-        columns=["thread_id", "user_id", "is_staff"],
+        records=[
+            (
+                thread["id"],
+                user_id,
+                is_staff,
+                *((1, at, at) if user_id == new.author.id else (0, None, None)),
+                at,
+            )
+            for user_id, is_staff in members.items()
+        ],
+        columns=[
+            "thread_id",
+            "user_id",
+            "is_staff",
+            "read_seq",
+            "first_read_at",
+            "read_at",
+            "last_activity_at",
+        ],
     )
     if new.child_ids:
         await conn.copy_records_to_table(
@@ -227,10 +247,27 @@ async def create_thread(
             records=[(thread["id"], child_id) for child_id in dict.fromkeys(new.child_ids)],
             columns=["thread_id", "child_id"],
         )
-    thread, message, events = await post_message(conn, thread["id"], new.author, body, client_id)
+    message = await _insert_message(conn, thread["id"], 1, new.author, body, client_id)
     recipients = list(members)
-    events.insert(0, NewEvent("thread.created", thread_to_api(thread, new.author, None), recipients))
+    events = [
+        NewEvent("thread.created", thread_to_api(thread, new.author, None), recipients),
+        NewEvent("message.created", message_to_api(message, new.author), recipients),
+    ]
     return thread, message, events
+
+
+async def _insert_message(
+    conn: asyncpg.Connection, thread_id: UUID, seq: int, author: User, body: str, client_id: str | None
+) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""INSERT INTO messages AS m (thread_id, seq, author_id, body, client_id)
+            VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}""",
+        thread_id,
+        seq,
+        author.id,
+        body,
+        client_id,
+    )
 
 
 async def post_message(
@@ -242,15 +279,7 @@ async def post_message(
             WHERE id = $1 RETURNING {THREAD_COLUMNS}""",
         thread_id,
     )
-    message = await conn.fetchrow(
-        f"""INSERT INTO messages AS m (thread_id, seq, author_id, body, client_id)
-            VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}""",
-        thread_id,
-        thread["last_seq"],
-        author.id,
-        body,
-        client_id,
-    )
+    message = await _insert_message(conn, thread_id, thread["last_seq"], author, body, client_id)
     # Writing a message means having read the thread up to it.
     recipients = await conn.fetch(
         """UPDATE thread_members
