@@ -216,6 +216,14 @@ async def retry_later(conn: Conn, delivery_id: int, due_at: dt.datetime, error: 
     )
 
 
+async def keep_sending(conn: Conn, delivery_ids: list[int]) -> None:
+    """A live worker still holds these: not for recovery."""
+    await conn.execute(
+        "UPDATE deliveries SET sending_since = now() WHERE id = ANY($1::bigint[]) AND state = 'sending'",
+        delivery_ids,
+    )
+
+
 async def recover_stuck(conn: Conn, older_than: dt.timedelta) -> int:
     """Deliveries left `sending` by a worker that died. The send may or may
     not have happened: send again once (in_doubt); a second time, give up

@@ -75,6 +75,7 @@ class Deliverer:
         )
         self.domain = domain_of(settings.mail_from)
         self.in_flight: set[asyncio.Task[None]] = set()
+        self.claimed: set[int] = set()  # the deliveries this worker holds `sending`
         self._last_digest_check: dt.datetime | None = None
         bus.subscribe(WAKE_CHANNEL, self._on_wake)
 
@@ -98,6 +99,7 @@ class Deliverer:
 
     async def run(self) -> None:
         await self.start()
+        keeper = asyncio.create_task(self._keep_claims(), name="delivery-claims")
         try:
             while True:
                 await self.step()
@@ -106,6 +108,7 @@ class Deliverer:
                     async with asyncio.timeout(POLL_SECONDS):
                         await self.woken.wait()
         finally:
+            keeper.cancel()
             await self.close()
 
     async def step(self) -> None:
@@ -115,6 +118,20 @@ class Deliverer:
         await self._start_sends(PUSH, now)
         await self._start_sends(EMAIL, now)
         await self.digests(now)
+
+    async def _keep_claims(self) -> None:
+        """Recovery must take only a dead worker's deliveries. A live one's may stay
+        `sending` long (one SMTP connection sends one mail at a time: a batch waits its
+        turn, and a step sending digests waits too): renew their `sending_since` well
+        within STUCK_AFTER, whatever the loop is doing."""
+        while True:
+            await asyncio.sleep(STUCK_AFTER.total_seconds() / 4)
+            if not self.claimed:
+                continue
+            try:
+                await log_store.keep_sending(self.pool, list(self.claimed))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("claims not renewed (%s); retried shortly", error)
 
     # -- jobs → deliveries -----------------------------------------------------------
     async def expand_jobs(self, now: dt.datetime) -> None:
@@ -179,7 +196,9 @@ class Deliverer:
             # Each send on its own: a slow push service delays nobody else.
             task = asyncio.create_task(self._deliver(delivery, context))
             self.in_flight.add(task)
+            self.claimed.add(delivery.id)
             task.add_done_callback(self.in_flight.discard)
+            task.add_done_callback(lambda _, claim=delivery.id: self.claimed.discard(claim))
 
     async def _context(self, deliveries: list[Delivery]) -> _Context:
         """What the sends of a batch need, read in a few statements for all."""

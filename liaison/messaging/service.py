@@ -26,7 +26,7 @@ from liaison.messaging import policy, store
 from liaison.messaging.policy import ThreadAction, ThreadFacts
 from liaison.messaging.store import Member, NewThread, iso, message_to_api, thread_to_api
 from liaison.realtime.store import NewEvent
-from liaison.realtime.writer import change
+from liaison.realtime.writer import Change, change
 from liaison.web.errors import ApiError, invalid, not_found
 
 
@@ -309,30 +309,34 @@ async def reply_privately(
 
 async def mark_read(ctx: Context, user: User, thread_id: UUID, seq: int) -> None:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.READ)
-    thread = visible.thread
-    async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
-        moved = await store.mark_read(current.conn, thread, user, seq)
-        if moved is None:
-            return
-        read_seq, read_at = moved
-        # Staff follow who read; in a conversation about one child the family
-        # sees it too ("Vu par Mme Martin"); the reader's other devices too.
-        staff_only = thread["kind"] in ("announcement", "signup")
-        recipients = set(await store.member_ids(current.conn, thread["id"], staff_only=staff_only))
-        recipients.add(user.id)
-        current.events.append(
-            NewEvent(
-                "receipt.updated",
-                {
-                    "thread_id": str(thread["id"]),
-                    "user_id": str(user.id),
-                    "display_name": user.display_name,
-                    "read_seq": read_seq,
-                    "read_at": iso(read_at),
-                },
-                list(recipients),
-            )
+    async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
+        await _read_up_to(current, visible.thread, user, seq)
+
+
+async def _read_up_to(current: Change, thread: asyncpg.Record, user: User, seq: int) -> None:
+    """Move the watermark and tell who follows it."""
+    moved = await store.mark_read(current.conn, thread, user, seq)
+    if moved is None:
+        return
+    read_seq, read_at = moved
+    # Staff follow who read; in a conversation about one child the family
+    # sees it too ("Vu par Mme Martin"); the reader's other devices too.
+    staff_only = thread["kind"] in ("announcement", "signup")
+    recipients = set(await store.member_ids(current.conn, thread["id"], staff_only=staff_only))
+    recipients.add(user.id)
+    current.events.append(
+        NewEvent(
+            "receipt.updated",
+            {
+                "thread_id": str(thread["id"]),
+                "user_id": str(user.id),
+                "display_name": user.display_name,
+                "read_seq": read_seq,
+                "read_at": iso(read_at),
+            },
+            list(recipients),
         )
+    )
 
 
 async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
@@ -347,6 +351,8 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     guardians = await directory.guardians_of(ctx.pool, mine)
     family = sorted({g for members in guardians.values() for g in members})
     async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
+        # "Lu et pris connaissance": signing is reading, up to the last message.
+        await _read_up_to(current, thread, user, thread["last_seq"])
         signed = await store.record_acks(current.conn, thread_id, mine, user.id)
         if signed:
             at = signed[0][1]

@@ -236,3 +236,19 @@ async def test_a_message_keeps_its_layout(api, world):
     assert created.json()["thread"]["subject"] == "Fournitures"
     shown = (await api(a.parents["cp"].token).get(f"/api/threads/{created.json()['thread']['id']}")).json()
     assert shown["messages"][0]["body"] == body
+
+
+async def test_signing_is_reading(api, world):
+    a = world.a
+    teacher = api(a.teachers["CE1"].token)
+    created = await teacher.post(
+        "/api/threads", json=announce(audience={"class_ids": [a.classes["CE1"]]}, require_ack=True)
+    )
+    thread_id = created.json()["thread"]["id"]
+    marc = api(a.parents["ce1"].token)
+    assert (await marc.post(f"/api/threads/{thread_id}/ack")).status_code == 200
+    mine = (await marc.get(f"/api/threads/{thread_id}")).json()["thread"]
+    assert (mine["read_seq"], mine["unread"]) == (1, 0) and mine["acked_at"]
+    board = (await teacher.get(f"/api/threads/{thread_id}/receipts")).json()
+    noah = next(f for f in board["families"] if f["child"]["id"] == a.children["Noah"])
+    assert noah["read_at"] and noah["acked_at"]
