@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from liaison import bootstrap
+from liaison.absences import routes as absence_routes
 from liaison.accounts import routes as account_routes
 from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
 from liaison.bus import Bus, MemoryBus, RedisBus
@@ -100,6 +101,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *realtime_routes.routes,
         *messaging_routes.routes,
         *delivery_routes.routes,
+        *absence_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))

@@ -185,10 +185,29 @@ async def start_announcement(
     return await _once(ctx, user, client_id, create, same)
 
 
-async def _create(ctx: Context, user: User, new: NewThread, body: str, client_id: str | None) -> Created:
+Within = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[list[NewEvent]]]
+
+
+async def start_thread(
+    ctx: Context, user: User, new: NewThread, body: str, client_id: str | None, within: Within, same: Same
+) -> Created:
+    """A thread made by another capability (an absence report...): `within`
+    writes its own rows in the same transaction and returns its events."""
+
+    async def create() -> Created:
+        return await _create(ctx, user, new, body, client_id, within)
+
+    return await _once(ctx, user, client_id, create, same)
+
+
+async def _create(
+    ctx: Context, user: User, new: NewThread, body: str, client_id: str | None, within: Within | None = None
+) -> Created:
     async with change(ctx.pool, ctx.bus, new.school_id) as current:
         thread, message, events = await store.create_thread(current.conn, new, body, client_id)
         current.events.extend(events)
+        if within is not None:
+            current.events.extend(await within(current.conn, thread))
         await outbox.message_written(
             current.conn, thread, message["seq"], ctx.settings, message["created_at"]
         )

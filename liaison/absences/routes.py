@@ -1,0 +1,96 @@
+"""POST /api/absences and GET /api/classes/{id}/absences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from liaison.absences import service
+from liaison.accounts.auth import require_user
+from liaison.directory import policy as directory_policy
+from liaison.directory import store as directory
+from liaison.directory.policy import ClassAction
+from liaison.messaging.service import Context
+from liaison.web.errors import ApiError, not_found
+from liaison.web.requests import Body, parse_body
+from liaison.web.routing import route
+
+
+class NewAbsence(Body):
+    child_id: str = Field(max_length=100)
+    start: str = Field(max_length=10)
+    end: str = Field(max_length=10)
+    part: Literal["day", "morning", "afternoon"] = "day"
+    reason: Literal["illness", "medical", "family", "other"]
+    note: str = Field(default="", max_length=2000)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+def _date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid",
+            "Certains champs sont invalides.",
+            fields={field: "Date invalide (attendu AAAA-MM-JJ)."},
+        ) from None
+
+
+def _ctx(request: Request) -> Context:
+    return Context(request.app.state.pool, request.app.state.bus, request.app.state.settings)
+
+
+async def report(request: Request) -> Response:
+    user = await require_user(request)
+    new = await parse_body(request, NewAbsence)
+    try:
+        child_id = UUID(new.child_id)
+    except ValueError:
+        raise not_found() from None
+    if "\x00" in new.note:
+        raise ApiError(
+            422, "invalid", "Certains champs sont invalides.", fields={"note": "Caractère interdit."}
+        )
+    absence, thread = await service.report(
+        _ctx(request),
+        user,
+        child_id=child_id,
+        start=_date(new.start, "start"),
+        end=_date(new.end, "end"),
+        part=new.part,
+        reason=new.reason,
+        note=new.note,
+        client_id=new.client_id,
+    )
+    return JSONResponse({"absence": absence, "thread": thread}, status_code=201)
+
+
+async def class_register(request: Request) -> Response:
+    user = await require_user(request)
+    pool = request.app.state.pool
+    klass = await directory.get_class(pool, request.path_params["class_id"])
+    if klass is None:
+        raise not_found()
+    # The register is the class's members' business: the same rule as the member list.
+    directory_policy.enforce(
+        directory_policy.class_decision(user, klass["school_id"], ClassAction.VIEW_MEMBERS)
+    )
+    raw = request.query_params.get("date")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else dt.date.today()
+    except ValueError:
+        raise ApiError(400, "bad_request", "Paramètre « date » invalide (attendu AAAA-MM-JJ).") from None
+    return JSONResponse(await service.day_register(_ctx(request), klass["id"], day))
+
+
+routes = [
+    route("/api/absences", POST=report),
+    route("/api/classes/{class_id:uuid}/absences", GET=class_register),
+]

@@ -1,0 +1,123 @@
+"""Reporting an absence (a guardian) and reading the day's register (staff)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.absences import rules, store
+from liaison.accounts import store as accounts
+from liaison.accounts.store import User
+from liaison.delivery.policy import PARIS
+from liaison.directory import store as directory
+from liaison.messaging import service as messaging
+from liaison.messaging import store as threads
+from liaison.messaging.store import NewThread, iso
+from liaison.realtime.store import NewEvent
+from liaison.web.errors import forbidden, invalid, not_found
+
+
+def absence_to_api(
+    row: asyncpg.Record, child_name: str, reporter: User | None, seen_at: Any
+) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "child": {"id": str(row["child_id"]), "display_name": child_name},
+        "class_id": str(row["class_id"]),
+        "start": row["start_date"].isoformat(),
+        "end": row["end_date"].isoformat(),
+        "part": row["part"],
+        "reason": row["reason"],
+        "note": row["note"],
+        "reported_by": reporter.to_api() if reporter else None,
+        "reported_at": iso(row["reported_at"]),
+        "thread_id": str(row["thread_id"]),
+        "seen_at": iso(seen_at),
+    }
+
+
+async def report(
+    ctx: messaging.Context,
+    user: User,
+    *,
+    child_id: UUID,
+    start: dt.date,
+    end: dt.date,
+    part: str,
+    reason: str,
+    note: str,
+    client_id: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    child = await directory.get_child(ctx.pool, child_id)
+    guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id] if child else []
+    if child is None or user.id not in guardians:
+        # Staff of the school know the child exists; everyone else must not.
+        if child is not None and user.school_id == child["school_id"] and user.is_staff:
+            raise forbidden("Seule la famille déclare une absence.")
+        raise not_found()
+    found = rules.problems(start, end, dt.datetime.now(PARIS).date())
+    if found:
+        raise invalid(found)
+    staff = await directory.staff_of_classes(ctx.pool, [child["class_id"]])
+    staff += await directory.directors_of(ctx.pool, child["school_id"])
+    new = NewThread(
+        school_id=child["school_id"],
+        kind="absence",
+        subject=rules.subject(child["first_name"], start, end),
+        author=user,
+        members={g: False for g in guardians} | {s: True for s in staff},
+        child_ids=[child_id],
+        child_id=child_id,
+        class_ids=(child["class_id"],),
+        urgent=True,  # the teacher must see it before the roll call
+    )
+    name = f"{child['first_name']} {child['last_name']}"
+
+    async def within(conn: asyncpg.Connection, thread: asyncpg.Record) -> list[NewEvent]:
+        row = await store.insert(
+            conn,
+            school_id=child["school_id"],
+            child_id=child_id,
+            class_id=child["class_id"],
+            start_date=start,
+            end_date=end,
+            part=part,
+            reason=reason,
+            note=note,
+            reported_by=user.id,
+            thread_id=thread["id"],
+        )
+        data = absence_to_api(row, name, user, None)
+        return [NewEvent("absence.reported", data, list(dict.fromkeys([*staff, *guardians])))]
+
+    def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
+        return message["seq"] == 1 and thread["kind"] == "absence" and thread["child_id"] == child_id
+
+    body = rules.body(child["first_name"], start, end, part, reason, note)
+    thread, _ = await messaging.start_thread(ctx, user, new, body, client_id, within, same)
+    row = await store.by_thread(ctx.pool, UUID(thread["id"]))
+    assert row is not None
+    return absence_to_api(row, name, user, None), thread
+
+
+async def day_register(ctx: messaging.Context, class_id: UUID, day: dt.date) -> dict[str, Any]:
+    rows = await store.register(ctx.pool, class_id, day)
+    names = await directory.child_names(ctx.pool, [r["child_id"] for r in rows])
+    reporters = await accounts.users_by_id(ctx.pool, list({r["reported_by"] for r in rows}))
+    absences = []
+    for row in rows:
+        # Seen: when a member of the staff first read the report.
+        reads = await threads.member_reads(ctx.pool, row["thread_id"])
+        seen = [r["first_read_at"] for r in reads.values() if r["is_staff"] and r["first_read_at"]]
+        absences.append(
+            absence_to_api(
+                row,
+                names.get(row["child_id"], ""),
+                reporters.get(row["reported_by"]),
+                min(seen, default=None),
+            )
+        )
+    return {"date": day.isoformat(), "absences": absences}
