@@ -31,6 +31,7 @@ from liaison.ops import routes as ops_routes
 from liaison.ops.routes import Metrics, RequestObserver
 from liaison.realtime import routes as realtime_routes
 from liaison.realtime.notifier import Notifier
+from liaison.signups import routes as signup_routes
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
 from liaison.web.errors import EXCEPTION_HANDLERS
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *messaging_routes.routes,
         *delivery_routes.routes,
         *absence_routes.routes,
+        *signup_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))

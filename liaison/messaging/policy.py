@@ -53,6 +53,7 @@ class ThreadAction(enum.Enum):
     POST = "post"
     REPLY_PRIVATELY = "reply_privately"
     ACK = "ack"
+    SIGN_UP = "sign_up"  # volunteer on a slot, or withdraw
     RECEIPTS = "receipts"  # the receipts and the paper slips
 
 
@@ -80,6 +81,10 @@ def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> De
     if action is ThreadAction.REPLY_PRIVATELY:
         return ALLOW if thread.kind in _BROADCAST and user.role == "parent" else FORBID
     if action is ThreadAction.ACK:
+        return ALLOW if user.role == "parent" and not thread.is_staff_member else FORBID
+    if action is ThreadAction.SIGN_UP:
+        if thread.kind != "signup":
+            return FORBID
         return ALLOW if user.role == "parent" and not thread.is_staff_member else FORBID
     if action is ThreadAction.RECEIPTS:
         return ALLOW if thread.is_staff_member else FORBID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 from uuid import UUID
@@ -15,6 +16,7 @@ from liaison.accounts.auth import require_user
 from liaison.delivery.policy import PARIS
 from liaison.messaging import service, store
 from liaison.messaging.policy import ThreadAction
+from liaison.signups import service as signups
 from liaison.web.errors import ApiError, invalid, not_found
 from liaison.web.requests import Body, Trimmed, parse_body, query_int, read_json, validate
 from liaison.web.routing import route
@@ -68,6 +70,17 @@ class NewAnnouncement(_Create):
     audience: Audience
     require_ack: bool = False
     urgent: bool = False
+
+
+class Slot(Body):
+    label: Trimmed(200)
+    capacity: int = Field(ge=1, le=1000)
+
+
+class NewSignup(NewAnnouncement):
+    kind: Literal["signup"]  # type: ignore[assignment]
+    slots: list[Slot] = Field(min_length=1, max_length=50)
+    closes_at: str | None = Field(default=None, max_length=40)
 
 
 class NewMessage(Body):
@@ -134,7 +147,33 @@ async def create_thread(request: Request) -> Response:
                 client_id=new.client_id,
             )
         )
-    raise invalid({"kind": "Valeur attendue : direct ou announcement."})
+    if kind == "signup":
+        new = validate(NewSignup, data)
+        return _created(
+            *await signups.create(
+                ctx,
+                user,
+                whole_school=bool(new.audience.school),
+                class_ids=[_class_id(c) for c in new.audience.class_ids or []],
+                subject=new.subject,
+                body=new.body,
+                slots=[(s.label, s.capacity) for s in new.slots],
+                closes_at=_moment(new.closes_at, "closes_at"),
+                urgent=new.urgent,
+                client_id=new.client_id,
+            )
+        )
+    raise invalid({"kind": "Valeur attendue : direct, announcement ou signup."})
+
+
+def _moment(value: str | None, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid({field: "Date et heure invalides (RFC 3339)."}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _class_id(value: str) -> UUID:
@@ -171,9 +210,12 @@ async def get_thread(request: Request) -> Response:
     ctx = _ctx(request)
     visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
     rows = await store.latest_messages(ctx.pool, visible.thread["id"], 50)
+    thread = await service.thread_view(ctx, user, visible)
+    if thread["kind"] == "signup":
+        thread["slots"] = await signups.slots_view(ctx, user, visible.thread["id"])
     return JSONResponse(
         {
-            "thread": await service.thread_view(ctx, user, visible),
+            "thread": thread,
             "messages": await service.messages_view(ctx, user, rows),
         }
     )

@@ -147,7 +147,11 @@ async def start_announcement(
     require_ack: bool,
     urgent: bool,
     client_id: str | None,
+    kind: str = "announcement",
+    within: Within | None = None,
 ) -> Created:
+    """An announcement, or (kind "signup", with `within` writing the slots) a sign-up."""
+
     async def create() -> Created:
         if user.school_id is None or user.role not in ("director", "teacher"):
             raise ApiError(403, "forbidden", "Seule l'école écrit aux familles.")
@@ -167,7 +171,7 @@ async def start_announcement(
         members = {g: False for family in guardians.values() for g in family} | {s: True for s in staff}
         new = NewThread(
             school_id=school_id,
-            kind="announcement",
+            kind=kind,
             subject=subject,
             author=user,
             members=members,
@@ -177,10 +181,10 @@ async def start_announcement(
             require_ack=require_ack,
             urgent=urgent,
         )
-        return await _create(ctx, user, new, body, client_id)
+        return await _create(ctx, user, new, body, client_id, within)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
-        return message["seq"] == 1 and thread["kind"] == "announcement"
+        return message["seq"] == 1 and thread["kind"] == kind
 
     return await _once(ctx, user, client_id, create, same)
 

@@ -1,0 +1,148 @@
+"""Sign-ups: slots with a capacity, a waiting list in arrival order, withdrawals
+that confirm the first family waiting. Decided under the slot's row lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts import store as accounts
+from liaison.accounts.store import User
+from liaison.directory import store as directory
+from liaison.messaging import service as messaging
+from liaison.messaging import store as threads
+from liaison.messaging.policy import ThreadAction
+from liaison.messaging.service import Context, Created
+from liaison.realtime.store import NewEvent
+from liaison.realtime.writer import Change, change
+from liaison.signups import store
+from liaison.web.errors import ApiError, not_found
+
+
+async def create(
+    ctx: Context,
+    user: User,
+    *,
+    whole_school: bool,
+    class_ids: list[UUID],
+    subject: str,
+    body: str,
+    slots: list[tuple[str, int]],
+    closes_at: dt.datetime | None,
+    urgent: bool,
+    client_id: str | None,
+) -> Created:
+    async def within(conn: asyncpg.Connection, thread: asyncpg.Record) -> list[NewEvent]:
+        await store.add_slots(conn, thread["id"], slots, closes_at)
+        return []
+
+    created = await messaging.start_announcement(
+        ctx, user, whole_school=whole_school, class_ids=class_ids, subject=subject, body=body,
+        require_ack=False, urgent=urgent, client_id=client_id, kind="signup", within=within,
+    )  # fmt: skip
+    thread, message = created
+    thread["slots"] = await slots_view(ctx, user, UUID(thread["id"]))
+    return thread, message
+
+
+async def _family(ctx: Context, user: User, thread_id: UUID) -> UUID:
+    """The family a guardian signs up for: their first child addressed by the thread."""
+    addressed = set(await threads.thread_children(ctx.pool, thread_id))
+    mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
+    if not mine:
+        raise ApiError(403, "forbidden", "Cette proposition ne concerne pas vos enfants.")
+    return mine[0]
+
+
+async def _counts_event(current: Change, thread_id: UUID, extra: dict[str, Any]) -> None:
+    """Places left, live to every member (names stay with the staff)."""
+    slots = await store.slots_of(current.conn, thread_id)
+    members = await threads.member_ids(current.conn, thread_id)
+    current.events.append(
+        NewEvent(
+            "signup.updated",
+            {"thread_id": str(thread_id), "slots": [store.slot_to_api(s, None) for s in slots], **extra},
+            members,
+        )
+    )
+
+
+async def sign_up(ctx: Context, user: User, thread_id: UUID, slot_id: UUID, note: str) -> tuple[dict, bool]:
+    """The family's sign-up on the slot (a second one returns the first), and
+    whether it was created now."""
+    visible = await messaging.open_thread(ctx, user, thread_id, ThreadAction.SIGN_UP)
+    family = await _family(ctx, user, thread_id)
+    async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
+        slot = await store.lock_slot(current.conn, slot_id)
+        if slot is None or slot["thread_id"] != thread_id:
+            raise not_found()
+        existing = await store.active_for_family(current.conn, slot_id, [family])
+        if existing is not None:
+            return _signup_to_api(existing), False
+        if slot["closes_at"] is not None and slot["closes_at"] <= dt.datetime.now(dt.UTC):
+            raise ApiError(409, "closed", "Les inscriptions sont closes pour ce créneau.")
+        full = await store.confirmed_count(current.conn, slot_id) >= slot["capacity"]
+        row = await store.insert(
+            current.conn, slot_id, family, user.id, "waitlisted" if full else "confirmed", note
+        )
+        await _counts_event(current, thread_id, {"signup": _signup_to_api(row)})
+    return _signup_to_api(row), True
+
+
+async def withdraw(ctx: Context, user: User, thread_id: UUID, signup_id: UUID) -> None:
+    visible = await messaging.open_thread(ctx, user, thread_id, ThreadAction.SIGN_UP)
+    signup = await store.get(ctx.pool, signup_id)
+    mine = {c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id)}
+    if signup is None or signup["thread_id"] != thread_id or signup["child_id"] not in mine:
+        raise not_found()
+    async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
+        await store.lock_slot(current.conn, signup["slot_id"])
+        was = await store.withdraw(current.conn, signup_id)
+        if was is None:
+            return  # already withdrawn: nothing changes
+        promoted = (
+            await store.promote_first_waiting(current.conn, signup["slot_id"]) if was == "confirmed" else None
+        )
+        extra: dict[str, Any] = {"withdrawn": str(signup_id)}
+        if promoted is not None:
+            extra["promoted"] = _signup_to_api(promoted)
+        await _counts_event(current, thread_id, extra)
+
+
+def _signup_to_api(row: asyncpg.Record) -> dict[str, Any]:
+    return {"signup_id": str(row["id"]), "slot_id": str(row["slot_id"]), "status": row["status"]}
+
+
+async def slots_view(ctx: Context, user: User, thread_id: UUID) -> list[dict[str, Any]]:
+    slots = await store.slots_of(ctx.pool, thread_id)
+    children = (
+        [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id)]
+        if user.role == "parent"
+        else []
+    )
+    mine = await store.mine(ctx.pool, thread_id, children) if children else {}
+    return [store.slot_to_api(s, mine.get(s["id"])) for s in slots]
+
+
+async def staff_view(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
+    await messaging.open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    slots = await store.slots_of(ctx.pool, thread_id)
+    rows = await store.names(ctx.pool, thread_id)
+    names = await directory.child_names(ctx.pool, list({r["child_id"] for r in rows}))
+    people = await accounts.users_by_id(ctx.pool, list({r["user_id"] for r in rows}))
+    by_slot: dict[UUID, list[dict[str, Any]]] = {s["id"]: [] for s in slots}
+    for r in rows:
+        by_slot[r["slot_id"]].append(
+            {
+                "signup_id": str(r["id"]),
+                "status": r["status"],
+                "child": {"id": str(r["child_id"]), "display_name": names.get(r["child_id"], "")},
+                "guardian": people[r["user_id"]].to_api() if r["user_id"] in people else None,
+                "note": r["note"],
+                "signed_up_at": r["created_at"].isoformat(),
+            }
+        )
+    return {"slots": [{**store.slot_to_api(s, None), "signups": by_slot[s["id"]]} for s in slots]}
