@@ -14,6 +14,13 @@ from liaison.delivery import store as log_store
 URGENT_KINDS = ("absence",)
 
 
+async def remind_now(conn: asyncpg.Connection, thread: asyncpg.Record, now: dt.datetime) -> None:
+    """ "Remind the others": a push and an email to those who have not signed, now."""
+    common = {"school_id": thread["school_id"], "thread_id": thread["id"], "seq": 1, "urgent": False}
+    for kind in ("reminder", "escalation"):
+        await log_store.enqueue(conn, kind=kind, due_at=now, **common)
+
+
 async def message_written(
     conn: asyncpg.Connection, thread: asyncpg.Record, seq: int, settings: Settings, now: dt.datetime
 ) -> None:

@@ -259,6 +259,24 @@ async def acknowledge(request: Request) -> Response:
     return JSONResponse({"acked_at": store.iso(acked_at)})
 
 
+class PaperAck(Body):
+    child_id: str = Field(max_length=100)
+
+
+async def paper_ack(request: Request) -> Response:
+    user = await require_user(request)
+    new = await parse_body(request, PaperAck)
+    signed = await service.record_paper_ack(_ctx(request), user, _thread_id(request), _id(new.child_id))
+    return JSONResponse(signed, status_code=201)
+
+
+async def remind(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse(
+        await service.remind_others(_ctx(request), user, _thread_id(request)), status_code=201
+    )
+
+
 async def receipts(request: Request) -> Response:
     user = await require_user(request)
     return JSONResponse(await service.receipts(_ctx(request), user, _thread_id(request)))
@@ -276,9 +294,9 @@ async def paper(request: Request) -> Response:
     ctx = _ctx(request)
     board = await service.receipts(ctx, user, _thread_id(request))
     thread = board["thread"]
-    pending = [
-        f for f in board["families"] if not f["read_at"] or (thread["require_ack"] and not f["acked_at"])
-    ]
+    # Asked to sign: every family without a signature (digital or on paper);
+    # otherwise every family that has not read.
+    pending = [f for f in board["families"] if not (f["acked_at"] if thread["require_ack"] else f["read_at"])]
     first = (await store.messages(ctx.pool, UUID(thread["id"]), 0, 1))[0]
     sent_on = first["created_at"].astimezone(PARIS).strftime("%d/%m/%Y")
     html = _pages.get_template("paper.html").render(
@@ -300,4 +318,6 @@ routes = [
     route("/api/threads/{thread_id:uuid}/ack", POST=acknowledge),
     route("/api/threads/{thread_id:uuid}/receipts", GET=receipts),
     route("/api/threads/{thread_id:uuid}/paper", GET=paper),
+    route("/api/threads/{thread_id:uuid}/paper-acks", POST=paper_ack),
+    route("/api/threads/{thread_id:uuid}/remind", POST=remind),
 ]

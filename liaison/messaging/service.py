@@ -398,6 +398,53 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     return min(acks[c]["acked_at"] for c in mine)
 
 
+async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: UUID) -> dict[str, Any]:
+    """A teacher records a signed paper slip: it counts as the family's signature."""
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    thread = visible.thread
+    if not thread["require_ack"]:
+        raise ApiError(409, "ack_not_required", "Ce message ne demande pas de signature.")
+    if child_id not in set(await store.thread_children(ctx.pool, thread_id)):
+        raise not_found()
+    family = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
+    async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
+        signed = await store.record_paper_ack(current.conn, thread_id, child_id, user.id)
+        if signed is not None:
+            await store.mark_members_acked(current.conn, thread_id, family, signed["acked_at"])
+            recipients = set(await store.member_ids(current.conn, thread_id, staff_only=True)) | set(family)
+            current.events.append(
+                NewEvent(
+                    "ack.created",
+                    {
+                        "thread_id": str(thread_id),
+                        "child_ids": [str(child_id)],
+                        "user_id": str(user.id),
+                        "display_name": user.display_name,
+                        "acked_at": iso(signed["acked_at"]),
+                        "on_paper": True,
+                    },
+                    list(recipients),
+                )
+            )
+    acks = await store.acks_of(ctx.pool, thread_id)
+    return {"acked_at": iso(acks[child_id]["acked_at"]), "on_paper": acks[child_id]["on_paper"]}
+
+
+async def remind_others(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
+    """A new push and email to the families that have not signed, at most once a day."""
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    thread = visible.thread
+    if not thread["require_ack"]:
+        raise ApiError(409, "ack_not_required", "Ce message ne demande pas de signature.")
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        reminded_at = await store.claim_reminder(conn, thread_id, user.id)
+        if reminded_at is None:
+            raise ApiError(409, "already_reminded", "Un rappel a déjà été envoyé il y a moins d'un jour.")
+        await outbox.remind_now(conn, thread, reminded_at)
+    await wake_delivery(ctx.bus)
+    return {"reminded_at": iso(reminded_at)}
+
+
 def _reached(family: dict[str, Any]) -> bool:
     return any(at for g in family["guardians"] for at in g["delivered"].values())
 
@@ -420,6 +467,7 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
                 "child": {"id": str(child_id), "display_name": names.get(child_id, "")},
                 "read_at": iso(min(first_reads)) if first_reads else None,
                 "acked_at": iso(acks[child_id]["acked_at"]) if child_id in acks else None,
+                "acked_on_paper": bool(child_id in acks and acks[child_id]["on_paper"]),
                 "guardians": [
                     {
                         "user_id": str(g),

@@ -353,7 +353,9 @@ async def mark_members_acked(
 
 
 async def acks_of(conn: Conn, thread_id: UUID) -> dict[UUID, asyncpg.Record]:
-    rows = await conn.fetch("SELECT child_id, user_id, acked_at FROM acks WHERE thread_id = $1", thread_id)
+    rows = await conn.fetch(
+        "SELECT child_id, user_id, acked_at, on_paper FROM acks WHERE thread_id = $1", thread_id
+    )
     return {r["child_id"]: r for r in rows}
 
 
@@ -415,3 +417,28 @@ async def messages_by_seq(conn: Conn, keys: list[tuple[UUID, int]]) -> dict[tupl
         [s for _, s in keys],
     )
     return {(r["thread_id"], r["seq"]): r for r in rows}
+
+
+async def record_paper_ack(
+    conn: asyncpg.Connection, thread_id: UUID, child_id: UUID, by: UUID
+) -> asyncpg.Record | None:
+    """The family signed the paper slip; a digital signature already there stays."""
+    return await conn.fetchrow(
+        """INSERT INTO acks (thread_id, child_id, user_id, on_paper) VALUES ($1, $2, $3, true)
+           ON CONFLICT (thread_id, child_id) DO NOTHING RETURNING child_id, acked_at""",
+        thread_id,
+        child_id,
+        by,
+    )
+
+
+async def claim_reminder(conn: asyncpg.Connection, thread_id: UUID, by: UUID) -> dt.datetime | None:
+    """Take today's reminder; None when one was sent less than a day ago."""
+    return await conn.fetchval(
+        """INSERT INTO thread_reminders (thread_id, reminded_at, reminded_by) VALUES ($1, now(), $2)
+           ON CONFLICT (thread_id) DO UPDATE SET reminded_at = now(), reminded_by = $2
+           WHERE thread_reminders.reminded_at < now() - interval '1 day'
+           RETURNING reminded_at""",
+        thread_id,
+        by,
+    )
