@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 
+from liaison.absences import checks
 from liaison.accounts import store as accounts
 from liaison.bus import Bus
 from liaison.config import Settings
@@ -51,7 +52,12 @@ async def deliver(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
     await Deliverer(pool, bus, settings).run()
 
 
-LOOPS: list[Loop] = [housekeeping, prune_events, deliver]
+async def absence_checks(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """Absences nobody read by the school's check time go to the director."""
+    await checks.run(pool, bus)
+
+
+LOOPS: list[Loop] = [housekeeping, prune_events, deliver, absence_checks]
 
 
 async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:

@@ -10,11 +10,11 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from liaison.absences import service
+from liaison.absences import service, store
 from liaison.accounts.auth import require_user
 from liaison.directory import policy as directory_policy
 from liaison.directory import store as directory
-from liaison.directory.policy import ClassAction
+from liaison.directory.policy import ClassAction, SchoolAction
 from liaison.messaging.service import Context
 from liaison.web.errors import ApiError, not_found
 from liaison.web.requests import Body, parse_body
@@ -90,7 +90,26 @@ async def class_register(request: Request) -> Response:
     return JSONResponse(await service.day_register(_ctx(request), klass["id"], day))
 
 
+class CheckTime(Body):
+    check_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+async def settings(request: Request) -> Response:
+    """GET/PUT the time at which unread absences go to the director (08:20 by default)."""
+    user = await require_user(request)
+    school_id = request.path_params["school_id"]
+    directory_policy.enforce(directory_policy.school_decision(user, school_id, SchoolAction.CHANGE_SETTINGS))
+    pool = request.app.state.pool
+    if await directory.get_school(pool, school_id) is None:
+        raise not_found()
+    if request.method == "PUT":
+        new = await parse_body(request, CheckTime)
+        await store.set_check_time(pool, school_id, dt.time.fromisoformat(new.check_time))
+    return JSONResponse({"check_time": (await store.check_time(pool, school_id)).strftime("%H:%M")})
+
+
 routes = [
     route("/api/absences", POST=report),
     route("/api/classes/{class_id:uuid}/absences", GET=class_register),
+    route("/api/schools/{school_id:uuid}/absence-settings", GET=settings, PUT=settings),
 ]

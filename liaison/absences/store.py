@@ -37,3 +37,50 @@ async def register(conn: Conn, class_id: UUID, day: dt.date) -> list[asyncpg.Rec
         class_id,
         day,
     )
+
+
+DEFAULT_CHECK_TIME = dt.time(8, 20)
+
+
+async def check_time(conn: Conn, school_id: UUID) -> dt.time:
+    found = await conn.fetchval("SELECT check_time FROM absence_settings WHERE school_id = $1", school_id)
+    return found or DEFAULT_CHECK_TIME
+
+
+async def set_check_time(conn: Conn, school_id: UUID, at: dt.time) -> None:
+    await conn.execute(
+        """INSERT INTO absence_settings (school_id, check_time) VALUES ($1, $2)
+           ON CONFLICT (school_id) DO UPDATE SET check_time = $2""",
+        school_id,
+        at,
+    )
+
+
+async def due_for_check(conn: Conn, day: dt.date, clock: dt.time) -> list[asyncpg.Record]:
+    """Absences covering `day`, in schools whose check time has passed, not yet flagged that day."""
+    return await conn.fetch(
+        f"""SELECT {COLUMNS} FROM absences a
+            LEFT JOIN absence_settings s ON s.school_id = a.school_id
+            WHERE a.start_date <= $1 AND a.end_date >= $1
+              AND coalesce(s.check_time, $3::time) <= $2
+              AND NOT EXISTS (SELECT 1 FROM absence_flags f WHERE f.absence_id = a.id AND f.day = $1)""",
+        day,
+        clock,
+        DEFAULT_CHECK_TIME,
+    )
+
+
+async def flag(conn: asyncpg.Connection, absence_id: UUID, day: dt.date) -> bool:
+    status = await conn.execute(
+        "INSERT INTO absence_flags (absence_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING", absence_id, day
+    )
+    return status.endswith(" 1")
+
+
+async def flags_of(conn: Conn, absence_ids: list[UUID], day: dt.date) -> dict[UUID, dt.datetime]:
+    rows = await conn.fetch(
+        "SELECT absence_id, flagged_at FROM absence_flags WHERE absence_id = ANY($1::uuid[]) AND day = $2",
+        absence_ids,
+        day,
+    )
+    return {r["absence_id"]: r["flagged_at"] for r in rows}

@@ -24,6 +24,7 @@ class SchoolAction(enum.Enum):
     ADD_STAFF = "add_staff"
     IMPORT_ROSTER = "import_roster"
     PRINT_LETTERS = "print_letters"
+    CHANGE_SETTINGS = "change_settings"
 
 
 class ClassAction(enum.Enum):

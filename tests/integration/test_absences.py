@@ -162,3 +162,55 @@ async def test_who_may_report_and_read_the_register(api, world):
     for token, status in expected.items():
         assert (await api(token).get(path, params={"date": day.isoformat()})).status_code == status
     assert (await api().get(path)).status_code == 401
+
+
+async def test_unread_absences_are_flagged_to_the_director_at_check_time(server, api, db, world):
+    from liaison.absences import checks
+    from liaison.delivery.policy import PARIS
+
+    a = world.a
+    day = next_school_day(dt.date.today() + dt.timedelta(days=30))
+    noah = await api(a.parents["ce1"].token).post("/api/absences", json=report(a.children["Noah"], day))
+    lea = await api(a.parents["both"].token).post("/api/absences", json=report(a.children["Léa"], day))
+    assert noah.status_code == lea.status_code == 201
+    # The CP teacher reads Léa's report in time; nobody reads Noah's.
+    lea_thread = lea.json()["thread"]["id"]
+    await api(a.teachers["CP"].token).post(f"/api/threads/{lea_thread}/read", json={"seq": 1})
+    director_live = await Live.connect(server.url, a.director.token)
+    before = dt.datetime.combine(day, dt.time(8, 19), tzinfo=PARIS)
+    at = dt.datetime.combine(day, dt.time(8, 20), tzinfo=PARIS)
+    bus = server.app.state.bus
+    pool = server.app.state.pool
+    assert await checks.check_once(pool, bus, before) == 0
+    assert await checks.check_once(pool, bus, at) >= 1
+    flagged = await director_live.until(
+        lambda f: f["type"] == "absence.unseen" and f["data"]["child"]["id"] == a.children["Noah"]
+    )
+    assert flagged["data"]["absence_id"] == noah.json()["absence"]["id"]
+    # Once only, and not for Léa (read in time).
+    assert await checks.check_once(pool, bus, at + dt.timedelta(minutes=1)) == 0
+    register = (
+        await api(a.director.token).get(
+            f"/api/classes/{a.classes['CE1']}/absences", params={"date": day.isoformat()}
+        )
+    ).json()
+    assert [x["flagged_at"] is not None for x in register["absences"]] == [True]
+    cp = (
+        await api(a.director.token).get(
+            f"/api/classes/{a.classes['CP']}/absences", params={"date": day.isoformat()}
+        )
+    ).json()
+    assert [x["flagged_at"] for x in cp["absences"]] == [None]
+    await director_live.close()
+
+
+async def test_check_time_per_school(api, world):
+    a = world.a
+    path = f"/api/schools/{a.id}/absence-settings"
+    director = api(a.director.token)
+    assert (await director.get(path)).json() == {"check_time": "08:20"}
+    assert (await director.put(path, json={"check_time": "08:05"})).json() == {"check_time": "08:05"}
+    assert (await director.put(path, json={"check_time": "8h05"})).status_code == 422
+    assert (await api(a.teachers["CP"].token).put(path, json={"check_time": "09:00"})).status_code == 403
+    assert (await api(world.b.director.token).get(path)).status_code == 404
+    assert (await director.get(path)).json() == {"check_time": "08:05"}

@@ -1,0 +1,63 @@
+"""At the school's check time (08:20 by default), each school day: absences
+that no teacher has read yet are flagged to the director, live."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
+import asyncpg
+
+from liaison.absences import store
+from liaison.bus import Bus
+from liaison.delivery.policy import PARIS
+from liaison.directory import store as directory
+from liaison.messaging import store as threads
+from liaison.messaging.store import iso
+from liaison.realtime.store import NewEvent
+from liaison.realtime.writer import change
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def check_once(pool: asyncpg.Pool, bus: Bus, now: dt.datetime) -> int:
+    """Flag what is due at `now`; returns how many absences were flagged."""
+    local = now.astimezone(PARIS)
+    if local.weekday() >= 5:
+        return 0
+    flagged = 0
+    for row in await store.due_for_check(pool, local.date(), local.time().replace(tzinfo=None)):
+        reads = await threads.member_reads(pool, row["thread_id"])
+        if any(r["is_staff"] and r["first_read_at"] for r in reads.values()):
+            continue  # a teacher read it in time
+        directors = await directory.directors_of(pool, row["school_id"])
+        async with change(pool, bus, row["school_id"]) as current:
+            if not await store.flag(current.conn, row["id"], local.date()):
+                continue  # another worker flagged it first
+            names = await directory.child_names(current.conn, [row["child_id"]])
+            current.events.append(
+                NewEvent(
+                    "absence.unseen",
+                    {
+                        "absence_id": str(row["id"]),
+                        "thread_id": str(row["thread_id"]),
+                        "child": {"id": str(row["child_id"]), "display_name": names.get(row["child_id"], "")},
+                        "class_id": str(row["class_id"]),
+                        "reported_at": iso(row["reported_at"]),
+                    },
+                    directors,
+                )
+            )
+            flagged += 1
+    return flagged
+
+
+async def run(
+    pool: asyncpg.Pool, bus: Bus, clock: Callable[[], dt.datetime] = utcnow, every: float = 30.0
+) -> None:
+    while True:
+        await check_once(pool, bus, clock())
+        await asyncio.sleep(every)
