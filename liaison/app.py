@@ -21,6 +21,7 @@ from liaison import bootstrap
 from liaison.absences import routes as absence_routes
 from liaison.accounts import routes as account_routes
 from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
+from liaison.agenda import routes as agenda_routes
 from liaison.bus import Bus, MemoryBus, RedisBus
 from liaison.config import Settings
 from liaison.delivery import routes as delivery_routes
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *delivery_routes.routes,
         *absence_routes.routes,
         *signup_routes.routes,
+        *agenda_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))
