@@ -287,3 +287,19 @@ async def release_digest(conn: Conn, user_id: UUID, day: dt.date) -> None:
 
 async def pending_count(conn: Conn) -> int:
     return await conn.fetchval("SELECT count(*) FROM deliveries WHERE state IN ('queued', 'sending')")
+
+
+async def cancel_for_message(conn: Conn, thread_id: UUID, seq: int) -> None:
+    """A recalled message: its notifications not yet sent are dropped."""
+    await conn.execute(
+        """UPDATE notification_jobs SET done_at = now()
+           WHERE thread_id = $1 AND seq = $2 AND done_at IS NULL""",
+        thread_id,
+        seq,
+    )
+    await conn.execute(
+        """UPDATE deliveries SET state = 'skipped', error = 'message rappelé par son auteur'
+           WHERE thread_id = $1 AND seq = $2 AND state = 'queued'""",
+        thread_id,
+        seq,
+    )

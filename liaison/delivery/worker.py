@@ -239,7 +239,7 @@ class Deliverer:
         thread = context.threads.get(delivery.thread_id)
         member = context.members.get((delivery.thread_id, delivery.user_id))
         message = context.messages.get((delivery.thread_id, delivery.seq))
-        if thread is None or member is None or message is None:
+        if thread is None or member is None or message is None or message["recalled_at"] is not None:
             await log_store.finish(self.pool, delivery.id, "skipped", "message retiré")
             return None
         if delivery.kind == "message" and member.read_seq >= delivery.seq:

@@ -238,6 +238,24 @@ async def post_message(request: Request) -> Response:
     return JSONResponse(message, status_code=201)
 
 
+def _seq(request: Request) -> int:
+    return request.path_params["seq"]
+
+
+async def recall_message(request: Request) -> Response:
+    user = await require_user(request)
+    await service.change_message(_ctx(request), user, _thread_id(request), _seq(request), None)
+    return Response(status_code=204)
+
+
+async def correct_message(request: Request) -> Response:
+    user = await require_user(request)
+    new = await parse_body(request, NewMessage)
+    return JSONResponse(
+        await service.change_message(_ctx(request), user, _thread_id(request), _seq(request), new.body)
+    )
+
+
 async def reply_privately(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewMessage)
@@ -313,6 +331,7 @@ routes = [
     route("/api/threads", GET=list_threads, POST=create_thread),
     route("/api/threads/{thread_id:uuid}", GET=get_thread),
     route("/api/threads/{thread_id:uuid}/messages", GET=list_messages, POST=post_message),
+    route("/api/threads/{thread_id:uuid}/messages/{seq:int}", DELETE=recall_message, PATCH=correct_message),
     route("/api/threads/{thread_id:uuid}/reply-privately", POST=reply_privately),
     route("/api/threads/{thread_id:uuid}/read", POST=mark_read),
     route("/api/threads/{thread_id:uuid}/ack", POST=acknowledge),

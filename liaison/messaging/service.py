@@ -445,6 +445,36 @@ async def remind_others(ctx: Context, user: User, thread_id: UUID) -> dict[str, 
     return {"reminded_at": iso(reminded_at)}
 
 
+async def change_message(
+    ctx: Context, user: User, thread_id: UUID, seq: int, new_body: str | None
+) -> dict[str, Any] | None:
+    """Recall (new_body None) or correct a message of one's own. A recall, within
+    15 minutes, removes it for everyone and drops its pending notifications; a
+    correction, within a day, is shown as such and notifies nobody again."""
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.READ)
+    async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
+        message = await store.lock_message(current.conn, thread_id, seq)
+        if message is None or message["recalled_at"] is not None:
+            raise not_found()
+        if message["author_id"] != user.id:
+            raise ApiError(403, "forbidden", "Seul l'auteur peut rappeler ou corriger son message.")
+        age = dt.datetime.now(dt.UTC) - message["created_at"]
+        window = store.RECALL_WINDOW if new_body is None else store.CORRECTION_WINDOW
+        if age > window:
+            too_late = "rappeler (15 minutes)" if new_body is None else "corriger (24 heures)"
+            raise ApiError(409, "too_late", f"Il est trop tard pour {too_late} ce message.")
+        if new_body is None:
+            changed = await store.recall(current.conn, message["id"])
+            await delivery_log.cancel_for_message(current.conn, thread_id, seq)
+            kind = "message.recalled"
+        else:
+            changed = await store.correct(current.conn, message["id"], new_body)
+            kind = "message.updated"
+        data = message_to_api(changed, user)
+        current.events.append(NewEvent(kind, data, await store.member_ids(current.conn, thread_id)))
+    return data
+
+
 def _reached(family: dict[str, Any]) -> bool:
     return any(at for g in family["guardians"] for at in g["delivered"].values())
 

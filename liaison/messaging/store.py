@@ -24,7 +24,11 @@ Conn = asyncpg.Connection | asyncpg.Pool
 THREAD_COLUMNS = """t.id, t.school_id, t.kind, t.subject, t.child_id, t.class_ids, t.whole_school,
     t.author_id, t.reply_to_thread_id, t.require_ack, t.urgent, t.created_at, t.last_activity_at,
     t.last_seq"""
-MESSAGE_COLUMNS = "m.id, m.thread_id, m.seq, m.author_id, m.body, m.created_at, m.client_id"
+MESSAGE_COLUMNS = (
+    "m.id, m.thread_id, m.seq, m.author_id, m.body, m.created_at, m.client_id, m.recalled_at, m.edited_at"
+)
+RECALL_WINDOW = dt.timedelta(minutes=15)
+CORRECTION_WINDOW = dt.timedelta(hours=24)
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -70,9 +74,12 @@ def message_to_api(message: asyncpg.Record, author: User) -> dict[str, Any]:
         "thread_id": str(message["thread_id"]),
         "seq": message["seq"],
         "author": author.to_api(),
-        "body": message["body"],
+        # A recalled message keeps its place (seqs stay gap-free) but not its text.
+        "body": "" if message["recalled_at"] else message["body"],
         "created_at": iso(message["created_at"]),
         "client_id": message["client_id"],
+        "recalled": message["recalled_at"] is not None,
+        "edited_at": iso(message["edited_at"]),
     }
 
 
@@ -441,4 +448,26 @@ async def claim_reminder(conn: asyncpg.Connection, thread_id: UUID, by: UUID) ->
            RETURNING reminded_at""",
         thread_id,
         by,
+    )
+
+
+async def lock_message(conn: asyncpg.Connection, thread_id: UUID, seq: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.thread_id = $1 AND m.seq = $2 FOR UPDATE",
+        thread_id,
+        seq,
+    )
+
+
+async def recall(conn: asyncpg.Connection, message_id: UUID) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"UPDATE messages m SET recalled_at = now() WHERE id = $1 RETURNING {MESSAGE_COLUMNS}", message_id
+    )
+
+
+async def correct(conn: asyncpg.Connection, message_id: UUID, body: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"UPDATE messages m SET body = $2, edited_at = now() WHERE id = $1 RETURNING {MESSAGE_COLUMNS}",
+        message_id,
+        body,
     )

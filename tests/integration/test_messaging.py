@@ -252,3 +252,79 @@ async def test_signing_is_reading(api, world):
     board = (await teacher.get(f"/api/threads/{thread_id}/receipts")).json()
     noah = next(f for f in board["families"] if f["child"]["id"] == a.children["Noah"])
     assert noah["read_at"] and noah["acked_at"]
+
+
+async def test_recall_and_correct(server, api, db, world):
+    a = world.a
+    teacher = api(a.teachers["CE1"].token)
+    created = await teacher.post(
+        "/api/threads",
+        json={
+            "kind": "direct",
+            "child_id": a.children["Noah"],
+            "subject": "Goûter",
+            "body": "Goûter demain.",
+        },
+    )
+    thread_id = created.json()["thread"]["id"]
+    marc_live = await Live.connect(server.url, a.parents["ce1"].token)
+    second = await teacher.post(
+        f"/api/threads/{thread_id}/messages", json={"body": "Erreur : c'est jeudi, pas demain."}
+    )
+    assert second.status_code == 201
+    jobs_before = await db.fetchval(
+        "SELECT count(*) FROM notification_jobs WHERE thread_id = $1 AND seq = 2 AND done_at IS NULL",
+        uuid.UUID(thread_id),
+    )
+    assert jobs_before == 1  # its notification waits for the grace period
+
+    # Recalled within 15 minutes: gone for everyone, its notification dropped.
+    assert (await teacher.delete(f"/api/threads/{thread_id}/messages/2")).status_code == 204
+    recalled = await marc_live.until(lambda f: f["type"] == "message.recalled")
+    assert (
+        recalled["data"]["seq"] == 2
+        and recalled["data"]["recalled"] is True
+        and recalled["data"]["body"] == ""
+    )
+    shown = (await api(a.parents["ce1"].token).get(f"/api/threads/{thread_id}")).json()["messages"]
+    assert [(m["seq"], m["recalled"], m["body"]) for m in shown] == [
+        (1, False, "Goûter demain."),
+        (2, True, ""),
+    ]
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM notification_jobs WHERE thread_id = $1 AND seq = 2 AND done_at IS NULL",
+            uuid.UUID(thread_id),
+        )
+        == 0
+    )
+    assert (await teacher.delete(f"/api/threads/{thread_id}/messages/2")).status_code == 404
+
+    # Corrected: shown as corrected, nobody notified again (no new job).
+    corrected = await teacher.patch(f"/api/threads/{thread_id}/messages/1", json={"body": "Goûter jeudi."})
+    assert (
+        corrected.status_code == 200
+        and corrected.json()["edited_at"]
+        and corrected.json()["body"] == "Goûter jeudi."
+    )
+    updated = await marc_live.until(lambda f: f["type"] == "message.updated")
+    assert updated["data"]["body"] == "Goûter jeudi."
+    assert (
+        await db.fetchval("SELECT count(*) FROM notification_jobs WHERE thread_id = $1", uuid.UUID(thread_id))
+        == 2
+    )
+
+    # Only the author, and not too late.
+    assert (
+        await api(a.parents["ce1"].token).delete(f"/api/threads/{thread_id}/messages/1")
+    ).status_code == 403
+    await db.execute(
+        "UPDATE messages SET created_at = now() - interval '16 minutes' WHERE thread_id = $1 AND seq = 1",
+        uuid.UUID(thread_id),
+    )
+    late = await teacher.delete(f"/api/threads/{thread_id}/messages/1")
+    assert late.status_code == 409 and late.json()["error"]["code"] == "too_late"
+    assert (
+        await api(a.teachers["CP"].token).delete(f"/api/threads/{thread_id}/messages/1")
+    ).status_code == 404
+    await marc_live.close()
