@@ -32,6 +32,7 @@ from liaison.ops import routes as ops_routes
 from liaison.ops.routes import Metrics, RequestObserver
 from liaison.realtime import routes as realtime_routes
 from liaison.realtime.notifier import Notifier
+from liaison.scheduling import routes as scheduling_routes
 from liaison.signups import routes as signup_routes
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *absence_routes.routes,
         *signup_routes.routes,
         *agenda_routes.routes,
+        *scheduling_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))

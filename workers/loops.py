@@ -57,7 +57,15 @@ async def absence_checks(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> No
     await checks.run(pool, bus)
 
 
-LOOPS: list[Loop] = [housekeeping, prune_events, deliver, absence_checks]
+async def scheduled_posts(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """Messages written for later, sent at their time."""
+    from liaison.messaging.service import Context
+    from liaison.scheduling import sender, service
+
+    await service.run(Context(pool, bus, settings), sender.send)
+
+
+LOOPS: list[Loop] = [housekeeping, prune_events, deliver, absence_checks, scheduled_posts]
 
 
 async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field, field_validator, model_validator
@@ -118,6 +118,14 @@ async def create_thread(request: Request) -> Response:
         raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
     kind = data.get("kind")
     ctx = _ctx(request)
+    if "send_at" in data:
+        return await _schedule(
+            request,
+            user,
+            data,
+            None,
+            {"direct": NewDirect, "announcement": NewAnnouncement, "signup": NewSignup},
+        )
     if kind == "direct":
         direct = validate(NewDirect, data)
         return _created(
@@ -231,9 +239,34 @@ async def list_messages(request: Request) -> Response:
     return JSONResponse({"messages": await service.messages_view(ctx, user, rows)})
 
 
+async def _schedule(request: Request, user, data: dict, thread_id: UUID | None, models: dict) -> Response:
+    """Kept aside until `send_at` (checked now, sent then with the same rules)."""
+    from liaison.scheduling import service as scheduling
+
+    raw = data.pop("send_at")
+    if not isinstance(raw, str):
+        raise invalid({"send_at": "Date et heure attendues (RFC 3339)."})
+    send_at = _moment(raw, "send_at")
+    scheduling.check_send_at(send_at, dt.datetime.now(dt.UTC))
+    model = models.get(data.get("kind")) if thread_id is None else models["message"]
+    if model is None:
+        raise invalid({"kind": "Valeur attendue : direct, announcement ou signup."})
+    validate(model, data)
+    if thread_id is not None:
+        await service.open_thread(_ctx(request), user, thread_id, ThreadAction.POST)
+    payload = {**data, "client_id": data.get("client_id") or f"scheduled:{uuid4().hex}"}
+    scheduled = await scheduling.schedule(request.app.state.pool, user, payload, send_at, thread_id)
+    return JSONResponse({"scheduled": scheduled}, status_code=202)
+
+
 async def post_message(request: Request) -> Response:
     user = await require_user(request)
-    new = await parse_body(request, NewMessage)
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
+    if "send_at" in data:
+        return await _schedule(request, user, data, _thread_id(request), {"message": NewMessage})
+    new = validate(NewMessage, data)
     message = await service.post(_ctx(request), user, _thread_id(request), new.body, new.client_id)
     return JSONResponse(message, status_code=201)
 
