@@ -21,6 +21,14 @@ async def remind_now(conn: asyncpg.Connection, thread: asyncpg.Record, now: dt.d
         await log_store.enqueue(conn, kind=kind, due_at=now, **common)
 
 
+async def promoted(conn: asyncpg.Connection, thread: asyncpg.Record, child_id, now: dt.datetime) -> None:
+    """A family confirmed from a waiting list: told at once (push, else email)."""
+    await log_store.enqueue(
+        conn, school_id=thread["school_id"], thread_id=thread["id"], seq=1, kind="promotion",
+        urgent=True, due_at=now, child_id=child_id,
+    )  # fmt: skip
+
+
 async def message_written(
     conn: asyncpg.Connection, thread: asyncpg.Record, seq: int, settings: Settings, now: dt.datetime
 ) -> None:

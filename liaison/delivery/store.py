@@ -97,16 +97,18 @@ async def enqueue(
     kind: str,
     urgent: bool,
     due_at: dt.datetime,
+    child_id: UUID | None = None,
 ) -> None:
     await conn.execute(
-        """INSERT INTO notification_jobs (school_id, thread_id, seq, kind, urgent, due_at)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
+        """INSERT INTO notification_jobs (school_id, thread_id, seq, kind, urgent, due_at, child_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
         school_id,
         thread_id,
         seq,
         kind,
         urgent,
         due_at,
+        child_id,
     )
 
 
@@ -119,12 +121,13 @@ class Job:
     kind: str
     urgent: bool
     due_at: dt.datetime
+    child_id: UUID | None = None
 
 
 async def claim_jobs(conn: asyncpg.Connection, now: dt.datetime, limit: int = 20) -> list[Job]:
     """Due jobs, locked for this transaction (other workers skip them)."""
     rows = await conn.fetch(
-        """SELECT id, school_id, thread_id, seq, kind, urgent, due_at FROM notification_jobs
+        """SELECT id, school_id, thread_id, seq, kind, urgent, due_at, child_id FROM notification_jobs
            WHERE done_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2
            FOR UPDATE SKIP LOCKED""",
         now,

@@ -28,6 +28,7 @@ from liaison.delivery.mail import FileMailer, MailError, SmtpMailer, compose, do
 from liaison.delivery.policy import EMAIL, PUSH, Preferences, Recipient
 from liaison.delivery.push import PushSender, topic_for
 from liaison.delivery.store import Delivery, Job, NewDelivery
+from liaison.directory import store as directory
 from liaison.messaging import store as messaging
 
 log = logging.getLogger("liaison.delivery")
@@ -54,6 +55,20 @@ class _Context:
     messages: dict[tuple[UUID, int], asyncpg.Record]
     users: dict[UUID, Any]
     subscriptions: dict[UUID, list[Any]]
+
+
+_PUSH_PREFIX = {
+    "message": "",
+    "reminder": "Rappel : signature attendue — ",
+    "escalation": "Rappel : signature attendue — ",
+    "promotion": "Place confirmée — ",
+}
+_MAIL_PREFIX = {
+    "message": "",
+    "reminder": "Rappel : ",
+    "escalation": "Rappel : ",
+    "promotion": "Place confirmée : ",
+}
 
 
 def _preferences(prefs: dict[str, Any]) -> Preferences:
@@ -153,6 +168,9 @@ class Deliverer:
             return []
         author_id, _ = written
         reads = await messaging.member_reads(conn, job.thread_id)
+        if job.kind == "promotion":  # only the family confirmed from the waiting list
+            family = set((await directory.guardians_of(conn, [job.child_id]))[job.child_id])
+            reads = {user_id: read for user_id, read in reads.items() if user_id in family}
         users = await accounts.users_by_id(conn, list(reads))
         prefs = await accounts.preferences_of(conn, list(reads))
         subscriptions = await log_store.subscriptions_of(conn, list(reads))
@@ -176,7 +194,12 @@ class Deliverer:
 
     @staticmethod
     def _escalation_channels(job, read, user, preferences: Preferences, subscriptions) -> frozenset[str]:
-        """Families that have not signed: a push reminder first, an email later."""
+        """Families that have not signed: a push reminder first, an email later.
+        A family confirmed from a waiting list: a push, else an email."""
+        if job.kind == "promotion":
+            if preferences.push and subscriptions.get(user.id):
+                return frozenset({PUSH})
+            return frozenset({EMAIL}) if user.email and preferences.email != "off" else frozenset()
         if read["is_staff"] or read["acked_at"] is not None:
             return frozenset()
         if job.kind == "reminder":
@@ -245,7 +268,7 @@ class Deliverer:
         if delivery.kind == "message" and member.read_seq >= delivery.seq:
             await log_store.finish(self.pool, delivery.id, "skipped", "déjà lu")
             return None
-        if delivery.kind != "message" and member.acked_at is not None:
+        if delivery.kind in ("reminder", "escalation") and member.acked_at is not None:
             await log_store.finish(self.pool, delivery.id, "skipped", "déjà signé")
             return None
         return thread, context.users.get(message["author_id"]), message["body"]
@@ -269,8 +292,7 @@ class Deliverer:
         payload = {
             "title": author.display_name if author else "Liaison",
             # The subject only, never the text: a lock screen is not private.
-            "body": ("Rappel : signature attendue — " if delivery.kind != "message" else "")
-            + thread["subject"],
+            "body": _PUSH_PREFIX[delivery.kind] + thread["subject"],
             "thread_id": str(thread["id"]),
             "url": f"/#/threads/{thread['id']}",
             "urgent": delivery.urgent,
@@ -330,7 +352,7 @@ class Deliverer:
             "message",
             to=user.email,
             sender=self.settings.mail_from,
-            subject=("Rappel : " if delivery.kind != "message" else "") + thread["subject"],
+            subject=_MAIL_PREFIX[delivery.kind] + thread["subject"],
             context={
                 "recipient": user.display_name,
                 "author": author.display_name if author else "L'école",
@@ -338,7 +360,8 @@ class Deliverer:
                 "subject": thread["subject"],
                 "body": body,
                 "require_ack": thread["require_ack"],
-                "reminder": delivery.kind != "message",
+                "reminder": delivery.kind in ("reminder", "escalation"),
+                "promotion": delivery.kind == "promotion",
                 "thread_url": f"{public}/#/threads/{thread['id']}",
                 "preferences_url": f"{public}/#/preferences",
             },

@@ -11,6 +11,7 @@ import asyncpg
 
 from liaison.accounts import store as accounts
 from liaison.accounts.store import User
+from liaison.delivery import outbox
 from liaison.directory import store as directory
 from liaison.messaging import service as messaging
 from liaison.messaging import store as threads
@@ -109,6 +110,7 @@ async def withdraw(ctx: Context, user: User, thread_id: UUID, signup_id: UUID) -
         extra: dict[str, Any] = {"withdrawn": str(signup_id)}
         if promoted is not None:
             extra["promoted"] = _signup_to_api(promoted)
+            await outbox.promoted(current.conn, visible.thread, promoted["child_id"], dt.datetime.now(dt.UTC))
         await _counts_event(current, thread_id, extra)
 
 

@@ -772,3 +772,31 @@ async def test_private_endpoint_is_refused_when_not_allowed(dapi, world, push, p
         assert removed.status_code == 204
     finally:
         await strict.stop()
+
+
+async def test_a_family_confirmed_from_the_waiting_list_is_told(dapi, world, push, smtp, clocked):
+    a = world.a
+    teacher = dapi(a.teachers["CP"].token)
+    created = await teacher.post(
+        "/api/threads",
+        json={"kind": "signup", "subject": "Accompagner la sortie", "body": "Un parent, merci !",
+              "audience": {"class_ids": [a.classes["CP"]]}, "slots": [{"label": "Jeudi", "capacity": 1}]},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    thread_id, slot_id = created.json()["thread"]["id"], created.json()["thread"]["slots"][0]["id"]
+    sophie, claire = dapi(a.parents["cp"].token), dapi(a.parents["both"].token)
+    await set_preferences(claire)
+    await subscribe(claire, push, "claire-promo")
+    first = await sophie.post(f"/api/threads/{thread_id}/signups", json={"slot_id": slot_id})
+    second = await claire.post(f"/api/threads/{thread_id}/signups", json={"slot_id": slot_id})
+    assert (first.json()["status"], second.json()["status"]) == ("confirmed", "waitlisted")
+    # Claire read the proposal: only the promotion may reach her now.
+    await claire.post(f"/api/threads/{thread_id}/read", json={"seq": 1})
+    assert (
+        await sophie.delete(f"/api/threads/{thread_id}/signups/{first.json()['signup_id']}")
+    ).status_code == 204
+    loop = await clocked()
+    await loop.at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    [delivery] = await push.wait_for(1, subscription="claire-promo")
+    assert delivery.payload["body"] == "Place confirmée — Accompagner la sortie"
+    assert delivery.urgency == "high"
