@@ -156,7 +156,7 @@ CELLS = [
 
 
 def test_the_thread_table_is_complete():
-    assert set(ACTIONS) == set(ThreadAction)
+    assert set(ACTIONS) | {ThreadAction.SIGN_UP} == set(ThreadAction)
     assert set(THREAD) == set(itertools.product(ROLES, FACTS, ("direct", "announcement")))
 
 
@@ -170,13 +170,31 @@ def test_thread_decision(role, membership, kind, action, expected):
 @pytest.mark.parametrize(("kind", "like"), [("signup", "announcement"), ("absence", "direct")])
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("membership", list(FACTS))
-@pytest.mark.parametrize("action", list(ThreadAction))
+@pytest.mark.parametrize("action", ACTIONS)
 def test_other_kinds_follow_their_family(kind, like, role, membership, action):
     """A sign-up is an announcement with slots; an absence is a direct thread."""
     is_member, is_staff = FACTS[membership]
     user = person(role)
     decided = thread_decision(user, ThreadFacts(kind, is_member, is_staff), action)
     assert decided is thread_decision(user, ThreadFacts(like, is_member, is_staff), action)
+
+
+@pytest.mark.parametrize(
+    ("role", "membership", "kind", "expected"),
+    [
+        ("parent", FAMILY, "signup", ALLOW),
+        ("parent", FAMILY, "announcement", FORBID),  # no slots to sign up for
+        ("parent", FAMILY, "direct", FORBID),
+        ("parent", NONE, "signup", HIDE),
+        ("teacher", STAFF, "signup", FORBID),  # the staff organise, families volunteer
+        ("director", STAFF, "signup", FORBID),
+        ("student", FAMILY, "signup", FORBID),
+    ],
+)
+def test_who_signs_up(role, membership, kind, expected):
+    is_member, is_staff = FACTS[membership]
+    decided = thread_decision(person(role), ThreadFacts(kind, is_member, is_staff), ThreadAction.SIGN_UP)
+    assert decided is expected
 
 
 def test_an_unknown_thread_is_hidden_from_everyone():
