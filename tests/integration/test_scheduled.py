@@ -36,12 +36,14 @@ async def test_a_scheduled_announcement_appears_at_its_time(server, api, db, wor
     assert subject not in {t["subject"] for t in (await inbox()).json()["threads"]}
     assert await db.fetchval("SELECT count(*) FROM threads WHERE subject = $1", subject) == 0
 
+    # Other tests of this database schedule posts too: count this one's thread, not the calls' totals.
     ctx = Context(server.app.state.pool, server.app.state.bus, server.settings)
-    assert await service.send_due(ctx, send_at - dt.timedelta(seconds=1), sender.send) == 0
-    assert await service.send_due(ctx, send_at, sender.send) == 1
+    await service.send_due(ctx, send_at - dt.timedelta(seconds=1), sender.send)
+    assert await db.fetchval("SELECT count(*) FROM threads WHERE subject = $1", subject) == 0
+    await service.send_due(ctx, send_at, sender.send)
     assert subject in {t["subject"] for t in (await inbox()).json()["threads"]}
     # Sent once: again at a later time nothing more goes.
-    assert await service.send_due(ctx, send_at + dt.timedelta(hours=1), sender.send) == 0
+    await service.send_due(ctx, send_at + dt.timedelta(hours=1), sender.send)
     assert await db.fetchval("SELECT count(*) FROM threads WHERE subject = $1", subject) == 1
     assert (await teacher.get("/api/scheduled")).json()["scheduled"] == []
 
