@@ -43,10 +43,6 @@ def _date(value: str, field: str) -> dt.date:
         ) from None
 
 
-def _ctx(request: Request) -> Context:
-    return Context(request.app.state.pool, request.app.state.bus, request.app.state.settings)
-
-
 async def report(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewAbsence)
@@ -59,7 +55,7 @@ async def report(request: Request) -> Response:
             422, "invalid", "Certains champs sont invalides.", fields={"note": "Caractère interdit."}
         )
     absence, thread = await service.report(
-        _ctx(request),
+        Context.of(request),
         user,
         child_id=child_id,
         start=_date(new.start, "start"),
@@ -87,7 +83,7 @@ async def class_register(request: Request) -> Response:
         day = dt.date.fromisoformat(raw) if raw else dt.date.today()
     except ValueError:
         raise ApiError(400, "bad_request", "Paramètre « date » invalide (attendu AAAA-MM-JJ).") from None
-    return JSONResponse(await service.day_register(_ctx(request), klass["id"], day))
+    return JSONResponse(await service.day_register(Context.of(request), klass["id"], day))
 
 
 class CheckTime(Body):

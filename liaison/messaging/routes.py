@@ -95,10 +95,6 @@ class ReadUpTo(Body):
     seq: int = Field(ge=0)
 
 
-def _ctx(request: Request) -> service.Context:
-    return service.Context(request.app.state.pool, request.app.state.bus, request.app.state.settings)
-
-
 def _id(value: str) -> UUID:
     """An id from a body: one that is not even well formed is unknown (404)."""
     try:
@@ -117,7 +113,7 @@ async def create_thread(request: Request) -> Response:
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
     kind = data.get("kind")
-    ctx = _ctx(request)
+    ctx = service.Context.of(request)
     if "send_at" in data:
         return await _schedule(
             request,
@@ -199,7 +195,7 @@ async def list_threads(request: Request) -> Response:
     if cursor and after is None:
         raise ApiError(400, "bad_request", "Curseur « next » invalide.")
     unread_only = request.query_params.get("unread", "").lower() in ("1", "true")
-    ctx = _ctx(request)
+    ctx = service.Context.of(request)
     rows = await store.inbox(ctx.pool, user.id, limit + 1, after, unread_only)
     page = rows[:limit]
     following = None
@@ -215,7 +211,7 @@ def _thread_id(request: Request) -> UUID:
 
 async def get_thread(request: Request) -> Response:
     user = await require_user(request)
-    ctx = _ctx(request)
+    ctx = service.Context.of(request)
     visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
     rows = await store.latest_messages(ctx.pool, visible.thread["id"], 50)
     thread = await service.thread_view(ctx, user, visible)
@@ -231,7 +227,7 @@ async def get_thread(request: Request) -> Response:
 
 async def list_messages(request: Request) -> Response:
     user = await require_user(request)
-    ctx = _ctx(request)
+    ctx = service.Context.of(request)
     visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
     after_seq = query_int(request, "after_seq", 0, 0, 2**31 - 1)
     limit = query_int(request, "limit", 50, 1, 200)
@@ -253,7 +249,7 @@ async def _schedule(request: Request, user, data: dict, thread_id: UUID | None, 
         raise invalid({"kind": "Valeur attendue : direct, announcement ou signup."})
     validate(model, data)
     if thread_id is not None:
-        await service.open_thread(_ctx(request), user, thread_id, ThreadAction.POST)
+        await service.open_thread(service.Context.of(request), user, thread_id, ThreadAction.POST)
     payload = {**data, "client_id": data.get("client_id") or f"scheduled:{uuid4().hex}"}
     scheduled = await scheduling.schedule(request.app.state.pool, user, payload, send_at, thread_id)
     return JSONResponse({"scheduled": scheduled}, status_code=202)
@@ -267,7 +263,9 @@ async def post_message(request: Request) -> Response:
     if "send_at" in data:
         return await _schedule(request, user, data, _thread_id(request), {"message": NewMessage})
     new = validate(NewMessage, data)
-    message = await service.post(_ctx(request), user, _thread_id(request), new.body, new.client_id)
+    message = await service.post(
+        service.Context.of(request), user, _thread_id(request), new.body, new.client_id
+    )
     return JSONResponse(message, status_code=201)
 
 
@@ -277,7 +275,7 @@ def _seq(request: Request) -> int:
 
 async def recall_message(request: Request) -> Response:
     user = await require_user(request)
-    await service.change_message(_ctx(request), user, _thread_id(request), _seq(request), None)
+    await service.change_message(service.Context.of(request), user, _thread_id(request), _seq(request), None)
     return Response(status_code=204)
 
 
@@ -285,7 +283,9 @@ async def correct_message(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewMessage)
     return JSONResponse(
-        await service.change_message(_ctx(request), user, _thread_id(request), _seq(request), new.body)
+        await service.change_message(
+            service.Context.of(request), user, _thread_id(request), _seq(request), new.body
+        )
     )
 
 
@@ -293,20 +293,22 @@ async def reply_privately(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewMessage)
     return _created(
-        *await service.reply_privately(_ctx(request), user, _thread_id(request), new.body, new.client_id)
+        *await service.reply_privately(
+            service.Context.of(request), user, _thread_id(request), new.body, new.client_id
+        )
     )
 
 
 async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     read = await parse_body(request, ReadUpTo)
-    await service.mark_read(_ctx(request), user, _thread_id(request), read.seq)
+    await service.mark_read(service.Context.of(request), user, _thread_id(request), read.seq)
     return Response(status_code=204)
 
 
 async def acknowledge(request: Request) -> Response:
     user = await require_user(request)
-    acked_at = await service.ack(_ctx(request), user, _thread_id(request))
+    acked_at = await service.ack(service.Context.of(request), user, _thread_id(request))
     return JSONResponse({"acked_at": store.iso(acked_at)})
 
 
@@ -317,20 +319,22 @@ class PaperAck(Body):
 async def paper_ack(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, PaperAck)
-    signed = await service.record_paper_ack(_ctx(request), user, _thread_id(request), _id(new.child_id))
+    signed = await service.record_paper_ack(
+        service.Context.of(request), user, _thread_id(request), _id(new.child_id)
+    )
     return JSONResponse(signed, status_code=201)
 
 
 async def remind(request: Request) -> Response:
     user = await require_user(request)
     return JSONResponse(
-        await service.remind_others(_ctx(request), user, _thread_id(request)), status_code=201
+        await service.remind_others(service.Context.of(request), user, _thread_id(request)), status_code=201
     )
 
 
 async def receipts(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse(await service.receipts(_ctx(request), user, _thread_id(request)))
+    return JSONResponse(await service.receipts(service.Context.of(request), user, _thread_id(request)))
 
 
 _pages = Environment(
@@ -342,7 +346,7 @@ async def paper(request: Request) -> Response:
     """A slip to hand out to each family not reached yet: not read, or, when a
     signature is asked, not signed."""
     user = await require_user(request)
-    ctx = _ctx(request)
+    ctx = service.Context.of(request)
     board = await service.receipts(ctx, user, _thread_id(request))
     thread = board["thread"]
     # Asked to sign: every family without a signature (digital or on paper);

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from starlette.requests import HTTPConnection
 
 from liaison.accounts import store as accounts
 from liaison.accounts.store import User
@@ -35,6 +36,12 @@ class Context:
     pool: asyncpg.Pool
     bus: Bus
     settings: Settings
+
+    @classmethod
+    def of(cls, request: HTTPConnection) -> Context:
+        """What a route hands to the services: the app's pool, bus and settings."""
+        state = request.app.state
+        return cls(state.pool, state.bus, state.settings)
 
 
 Created = tuple[dict[str, Any], dict[str, Any]]  # (thread, message) as the API shows them

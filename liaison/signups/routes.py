@@ -21,10 +21,6 @@ class NewSignup(Body):
     note: str = Field(default="", max_length=500)
 
 
-def _ctx(request: Request) -> Context:
-    return Context(request.app.state.pool, request.app.state.bus, request.app.state.settings)
-
-
 async def sign_up(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewSignup)
@@ -33,7 +29,7 @@ async def sign_up(request: Request) -> Response:
     except ValueError:
         raise not_found() from None
     signup, created = await service.sign_up(
-        _ctx(request), user, request.path_params["thread_id"], slot_id, new.note.replace("\x00", "")
+        Context.of(request), user, request.path_params["thread_id"], slot_id, new.note.replace("\x00", "")
     )
     return JSONResponse(signup, status_code=201 if created else 200)
 
@@ -41,14 +37,14 @@ async def sign_up(request: Request) -> Response:
 async def withdraw(request: Request) -> Response:
     user = await require_user(request)
     await service.withdraw(
-        _ctx(request), user, request.path_params["thread_id"], request.path_params["signup_id"]
+        Context.of(request), user, request.path_params["thread_id"], request.path_params["signup_id"]
     )
     return Response(status_code=204)
 
 
 async def staff_view(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse(await service.staff_view(_ctx(request), user, request.path_params["thread_id"]))
+    return JSONResponse(await service.staff_view(Context.of(request), user, request.path_params["thread_id"]))
 
 
 routes = [
