@@ -29,9 +29,10 @@ async def check_once(pool: asyncpg.Pool, bus: Bus, now: dt.datetime) -> int:
     if local.weekday() >= 5:
         return 0
     flagged = 0
-    for row in await store.due_for_check(pool, local.date(), local.time().replace(tzinfo=None)):
-        reads = await threads.member_reads(pool, row["thread_id"])
-        if any(r["is_staff"] and r["first_read_at"] for r in reads.values()):
+    due = await store.due_for_check(pool, local.date(), local.time().replace(tzinfo=None))
+    seen = await threads.first_staff_reads(pool, [r["thread_id"] for r in due])
+    for row in due:
+        if row["thread_id"] in seen:
             continue  # a teacher read it in time
         directors = await directory.directors_of(pool, row["school_id"])
         async with change(pool, bus, row["school_id"]) as current:

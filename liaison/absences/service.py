@@ -108,13 +108,11 @@ async def day_register(ctx: messaging.Context, class_id: UUID, day: dt.date) -> 
     flags = await store.flags_of(ctx.pool, [r["id"] for r in rows], day)
     names = await directory.child_names(ctx.pool, [r["child_id"] for r in rows])
     reporters = await accounts.users_by_id(ctx.pool, list({r["reported_by"] for r in rows}))
+    seen = await threads.first_staff_reads(ctx.pool, [r["thread_id"] for r in rows])
     absences = []
     for row in rows:
-        # Seen: when a member of the staff first read the report.
-        reads = await threads.member_reads(ctx.pool, row["thread_id"])
-        seen = [r["first_read_at"] for r in reads.values() if r["is_staff"] and r["first_read_at"]]
         shown = absence_to_api(
-            row, names.get(row["child_id"], ""), reporters.get(row["reported_by"]), min(seen, default=None)
+            row, names.get(row["child_id"], ""), reporters.get(row["reported_by"]), seen.get(row["thread_id"])
         )
         shown["flagged_at"] = iso(flags.get(row["id"]))  # unread at the check time: told to the director
         absences.append(shown)

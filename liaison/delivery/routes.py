@@ -6,22 +6,18 @@ import email
 import email.policy
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
 from liaison.delivery import keys
 from liaison.delivery import store as log_store
 from liaison.delivery.push import EndpointRefused, check_endpoint
 from liaison.web.errors import ApiError, forbidden, not_found
+from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, parse_body
 from liaison.web.routing import route
-
-_pages = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
 
 
 class Keys(Body):
@@ -81,10 +77,7 @@ async def mail_list(request: Request) -> Response:
         mails.append(
             {"name": path.name, "to": message["To"], "subject": message["Subject"], "date": message["Date"]}
         )
-    html = _pages.get_template("operator_mail.html").render(
-        mails=mails, smtp=bool(request.app.state.settings.smtp_url)
-    )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    return page(__file__, "operator_mail.html", mails=mails, smtp=bool(request.app.state.settings.smtp_url))
 
 
 async def mail_show(request: Request) -> Response:

@@ -147,7 +147,10 @@ class NewDelivery:
     due_at: dt.datetime
 
 
-async def add_deliveries(conn: asyncpg.Connection, job: Job, deliveries: list[NewDelivery]) -> None:
+async def add_deliveries(
+    conn: Conn, job_id: int, thread_id: UUID, seq: int, urgent: bool, deliveries: list[NewDelivery]
+) -> None:
+    """Deliveries of one job (of the message `seq` of the thread)."""
     if not deliveries:
         return
     await conn.execute(
@@ -155,10 +158,10 @@ async def add_deliveries(conn: asyncpg.Connection, job: Job, deliveries: list[Ne
            SELECT $1, $2, $3, u, c, $4, d, d
            FROM unnest($5::uuid[], $6::text[], $7::timestamptz[]) AS t(u, c, d)
            ON CONFLICT (job_id, user_id, channel) DO NOTHING""",
-        job.id,
-        job.thread_id,
-        job.seq,
-        job.urgent,
+        job_id,
+        thread_id,
+        seq,
+        urgent,
         [d.user_id for d in deliveries],
         [d.channel for d in deliveries],
         [d.due_at for d in deliveries],

@@ -154,7 +154,10 @@ class Deliverer:
             async with self.pool.acquire() as conn, conn.transaction():
                 jobs = await log_store.claim_jobs(conn, now)
                 for job in jobs:
-                    await log_store.add_deliveries(conn, job, await self._deliveries_for(conn, job, now))
+                    deliveries = await self._deliveries_for(conn, job, now)
+                    await log_store.add_deliveries(
+                        conn, job.id, job.thread_id, job.seq, job.urgent, deliveries
+                    )
                     await log_store.job_done(conn, job.id)
             if len(jobs) < 20:
                 return
@@ -326,19 +329,10 @@ class Deliverer:
         user = await accounts.get_user(self.pool, delivery.user_id)
         prefs = await accounts.get_preferences(self.pool, delivery.user_id)
         if user and user.email and prefs["email"] == "immediate":
-            async with self.pool.acquire() as conn:
-                job = Job(
-                    delivery.job_id,
-                    UUID(int=0),
-                    delivery.thread_id,
-                    delivery.seq,
-                    delivery.kind,
-                    delivery.urgent,
-                    delivery.first_due_at,
-                )
-                await log_store.add_deliveries(
-                    conn, job, [NewDelivery(delivery.user_id, EMAIL, self.clock())]
-                )
+            email = NewDelivery(delivery.user_id, EMAIL, self.clock())
+            await log_store.add_deliveries(
+                self.pool, delivery.job_id, delivery.thread_id, delivery.seq, delivery.urgent, [email]
+            )
 
     async def _send_email(
         self, delivery: Delivery, context: _Context, thread: Any, author: Any, body: str

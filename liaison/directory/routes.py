@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Literal
 from uuid import UUID
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field, field_validator
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import csrf_for, require_session, require_user
 from liaison.directory import policy, store
 from liaison.directory.csv_import import RosterError, parse_roster
 from liaison.directory.policy import ClassAction, SchoolAction
 from liaison.web.errors import ApiError, not_found
+from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, parse_body, read_body
 from liaison.web.routing import route
-
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 
 _UAI = re.compile(r"^\d{7}[A-Z]$")
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
@@ -167,11 +161,9 @@ async def activation_letters(request: Request) -> Response:
     settings = request.app.state.settings
     async with _pool(request).acquire() as conn, conn.transaction():
         letters = await store.letters(conn, school["id"], settings.activation_days)
-    html = _templates.get_template("activation_letters.html").render(
-        school=school, letters=letters, public_url=settings.public_url
+    return page(
+        __file__, "activation_letters.html", school=school, letters=letters, public_url=settings.public_url
     )
-    # Codes are on the page: never keep it in a cache.
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 async def class_members(request: Request) -> Response:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Literal
 from uuid import UUID, uuid4
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field, field_validator, model_validator
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
 from liaison.delivery.policy import PARIS
@@ -18,6 +16,7 @@ from liaison.messaging import service, store
 from liaison.messaging.policy import ThreadAction
 from liaison.signups import service as signups
 from liaison.web.errors import ApiError, invalid, not_found
+from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, parse_body, query_int, read_json, validate
 from liaison.web.routing import route
 
@@ -337,11 +336,6 @@ async def receipts(request: Request) -> Response:
     return JSONResponse(await service.receipts(service.Context.of(request), user, _thread_id(request)))
 
 
-_pages = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
-
-
 async def paper(request: Request) -> Response:
     """A slip to hand out to each family not reached yet: not read, or, when a
     signature is asked, not signed."""
@@ -354,14 +348,15 @@ async def paper(request: Request) -> Response:
     pending = [f for f in board["families"] if not (f["acked_at"] if thread["require_ack"] else f["read_at"])]
     first = (await store.messages(ctx.pool, UUID(thread["id"]), 0, 1))[0]
     sent_on = first["created_at"].astimezone(PARIS).strftime("%d/%m/%Y")
-    html = _pages.get_template("paper.html").render(
+    return page(
+        __file__,
+        "paper.html",
         thread=thread,
         author=thread["author"]["display_name"],
         body=first["body"],
         sent_on=sent_on,
         slips=[{"child": f["child"]["display_name"]} for f in pending],
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 routes = [

@@ -471,3 +471,14 @@ async def correct(conn: asyncpg.Connection, message_id: UUID, body: str) -> asyn
         message_id,
         body,
     )
+
+
+async def first_staff_reads(conn: Conn, thread_ids: list[UUID]) -> dict[UUID, dt.datetime]:
+    """When a member of the staff first read each thread ("Vu par …"), in one statement."""
+    rows = await conn.fetch(
+        """SELECT thread_id, min(first_read_at) AS at FROM thread_members
+           WHERE thread_id = ANY($1::uuid[]) AND is_staff AND first_read_at IS NOT NULL
+           GROUP BY thread_id""",
+        thread_ids,
+    )
+    return {r["thread_id"]: r["at"] for r in rows}
