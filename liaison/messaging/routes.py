@@ -216,6 +216,8 @@ async def get_thread(request: Request) -> Response:
     thread = await service.thread_view(ctx, user, visible)
     if thread["kind"] == "signup":
         thread["slots"] = await signups.slots_view(ctx, user, visible.thread["id"])
+    if thread["kind"] in ("direct", "absence"):
+        thread["seen_by"] = await service.seen_by(ctx, user, visible.thread["id"])
     return JSONResponse(
         {
             "thread": thread,

@@ -255,6 +255,24 @@ async def thread_view(ctx: Context, user: User, visible: Visible) -> dict[str, A
     return thread_to_api(visible.thread, author, visible.member)
 
 
+async def seen_by(ctx: Context, user: User, thread_id: UUID) -> list[dict[str, Any]]:
+    """Who else has read a conversation, and how far: the family's "Vu par Mme Martin"
+    on first load (later reads come live as `receipt.updated`)."""
+    reads = await store.member_reads(ctx.pool, thread_id)
+    others = [r for r in reads.values() if r["user_id"] != user.id and r["read_seq"] > 0]
+    people = await accounts.users_by_id(ctx.pool, [r["user_id"] for r in others])
+    return [
+        {
+            "user_id": str(r["user_id"]),
+            "display_name": people[r["user_id"]].display_name,
+            "is_staff": r["is_staff"],
+            "read_seq": r["read_seq"],
+            "read_at": iso(r["read_at"]),
+        }
+        for r in sorted(others, key=lambda r: r["read_at"] or r["first_read_at"])
+    ]
+
+
 async def messages_view(ctx: Context, user: User, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
     authors = await accounts.users_by_id(ctx.pool, list({r["author_id"] for r in rows}))
     return [message_to_api(r, authors[r["author_id"]]) for r in rows]
@@ -361,6 +379,7 @@ async def _read_up_to(current: Change, thread: asyncpg.Record, user: User, seq: 
                 "thread_id": str(thread["id"]),
                 "user_id": str(user.id),
                 "display_name": user.display_name,
+                "is_staff": user.is_staff,
                 "read_seq": read_seq,
                 "read_at": iso(read_at),
             },

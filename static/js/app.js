@@ -1,0 +1,189 @@
+// The app shell: who is signed in, the menu, the live connection, the outbox,
+// and which screen shows. Each screen is a module in views/ whose default
+// export renders into <main> and may return a cleanup function.
+import { api, setCsrf, ApiError } from "./api.js";
+import { h, icon, rendered, announceView, toast } from "./dom.js";
+import { route, match, navigate } from "./router.js";
+import { Live } from "./live.js";
+import { Outbox } from "./outbox.js";
+import { registerServiceWorker } from "./push.js";
+
+route("/signin", () => import("./views/signin.js"));
+route("/activate", () => import("./views/signin.js"));
+route("/inbox", () => import("./views/inbox.js"));
+route("/threads/:id", () => import("./views/thread.js"));
+route("/threads/:id/board", () => import("./views/board.js"));
+route("/write", () => import("./views/compose.js"));
+route("/write/:kind", () => import("./views/compose.js"));
+route("/absence", () => import("./views/absence.js"));
+route("/register", () => import("./views/register.js"));
+route("/register/:classId", () => import("./views/register.js"));
+route("/agenda", () => import("./views/agenda.js"));
+route("/preferences", () => import("./views/preferences.js"));
+route("/staff", () => import("./views/staff.js"));
+
+const PUBLIC_PATHS = new Set(["/signin", "/activate"]);
+const main = document.getElementById("main");
+
+// Shared with every screen.
+export const app = {
+  me: null,
+  live: null,
+  outbox: null,
+  navigate,
+  isStaff: () => ["teacher", "director", "admin"].includes(app.me?.user.role),
+  isFamily: () => app.me?.user.role === "parent",
+  childName: (id) => app.me?.children.find((c) => c.id === id)?.first_name,
+  className: (id) => app.me?.classes.find((c) => c.id === id)?.name,
+  start,
+  signOut,
+};
+
+let cleanup = null;
+let renderCount = 0;
+
+async function start() {
+  app.me = await api("GET", "/api/me");
+  setCsrf(app.me.csrf_token);
+  app.live?.stop();
+  app.live = new Live(app.me.user.id);
+  app.outbox = new Outbox(app.me.user.id);
+  app.live.on("status", updateOfflineBanner);
+  app.live.on("unauthorized", () => signedOut());
+  app.live.on("reset", () => render());
+  app.live.start();
+  app.outbox.on("change", updateOfflineBanner);
+  app.outbox.on("refused", ({ error }) => toast(`Message non envoyé : ${error.message}`));
+  // The socket is back: anything written meanwhile goes now.
+  app.live.on("status", ({ connected }) => { if (connected) app.outbox.flush(); });
+  buildMenu();
+  document.getElementById("who").textContent = app.me.user.display_name;
+}
+
+async function signOut() {
+  try { await api("DELETE", "/api/session"); } catch { /* signed out locally anyway */ }
+  localStorage.removeItem(`liaison.outbox.${app.me.user.id}`);
+  localStorage.removeItem(`liaison.pos.${app.me.user.id}`);
+  signedOut();
+}
+
+function signedOut() {
+  app.live?.stop();
+  app.me = null;
+  app.live = null;
+  document.getElementById("nav").hidden = true;
+  document.getElementById("who").textContent = "";
+  navigate("/signin");
+}
+
+const MENU = {
+  parent: [["/inbox", "Messages", "inbox"], ["/absence", "Absence", "absence"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  teacher: [["/inbox", "Messages", "inbox"], ["/write", "Écrire", "write"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  director: [["/inbox", "Messages", "inbox"], ["/write", "Écrire", "write"], ["/register", "Absences", "absence"], ["/staff", "École", "school"], ["/preferences", "Réglages", "settings"]],
+  student: [["/inbox", "Messages", "inbox"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  admin: [["/preferences", "Réglages", "settings"]],
+};
+
+function buildMenu() {
+  const nav = document.getElementById("nav");
+  const items = MENU[app.me.user.role] || MENU.parent;
+  nav.replaceChildren(h("ul", {}, items.map(([path, label, iconName]) =>
+    h("li", {}, h("a", { href: `#${path}`, dataset: { path } }, icon(iconName), h("span", {}, label))))));
+  nav.hidden = false;
+  markMenu();
+}
+
+function markMenu() {
+  const current = (location.hash.replace(/^#/, "") || "/inbox").split("?")[0];
+  for (const link of document.querySelectorAll("#nav a")) {
+    const path = link.dataset.path;
+    const active = current === path || current.startsWith(`${path}/`) || (path === "/inbox" && current.startsWith("/threads/"));
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function updateOfflineBanner() {
+  const banner = document.getElementById("offline");
+  const queued = app.outbox ? app.outbox.items().length : 0;
+  const offline = !navigator.onLine || (app.live && !app.live.connected && app.live.failures > 0);
+  banner.hidden = !offline;
+  document.getElementById("offline-queue").textContent = queued ? `${queued} en attente d'envoi.` : "";
+  document.documentElement.dataset.online = offline ? "false" : "true";
+}
+
+async function render() {
+  const number = ++renderCount;
+  const target = match(location.hash);
+  if (!app.me && !PUBLIC_PATHS.has(target?.path)) {
+    sessionStorage.setItem("liaison.after-signin", location.hash || "#/inbox");
+    navigate("/signin");
+    return;
+  }
+  if (typeof cleanup === "function") cleanup();
+  cleanup = null;
+  markMenu();
+  main.setAttribute("aria-busy", "true");
+  try {
+    if (!target) throw new ApiError(404, "not_found", "Cette page n'existe pas.");
+    const view = await target.load();
+    const container = h("div", { class: `view view-${target.path.split("/")[1]}` });
+    const result = await view.default(container, target.params, app);
+    if (number !== renderCount) { if (typeof result === "function") result(); return; }
+    main.replaceChildren(container);
+    main.setAttribute("aria-busy", "false");
+    announceView(container);
+    cleanup = result;
+    // Screen readers hear the new screen's title; keyboard users start there.
+    (main.querySelector("h1") || main).focus?.({ preventScroll: false });
+  } catch (error) {
+    if (number !== renderCount) return;
+    if (error instanceof ApiError && error.status === 401) { signedOut(); return; }
+    const screen = errorScreen(error);
+    rendered(screen, "error", "Erreur");
+    main.replaceChildren(screen);
+    main.setAttribute("aria-busy", "false");
+    announceView(screen);
+  }
+}
+
+function errorScreen(error) {
+  const message = error instanceof ApiError
+    ? (error.status === 404 ? "Cette page n'existe pas ou ne vous est pas accessible." : error.message)
+    : "Un problème est survenu dans l'application.";
+  if (!(error instanceof ApiError)) console.error(error);
+  return h("div", { class: "view" },
+    h("h1", { tabindex: "-1" }, "Oups"),
+    h("p", {}, message),
+    h("p", {}, h("button", { type: "button", onclick: () => render() }, "Réessayer"), " ",
+      h("a", { href: "#/inbox", class: "button secondary" }, "Retour aux messages")));
+}
+
+window.addEventListener("hashchange", render);
+window.addEventListener("online", updateOfflineBanner);
+window.addEventListener("offline", updateOfflineBanner);
+
+async function boot() {
+  registerServiceWorker();
+  try {
+    await start();
+  } catch (error) {
+    if (error instanceof ApiError && error.offline) {
+      // Opened without network: the shell is here (service worker), the data is not yet.
+      const screen = h("div", { class: "view" }, h("h1", { tabindex: "-1" }, "Liaison"),
+        h("p", {}, "Hors connexion. Vos messages s'afficheront dès le retour du réseau."));
+      rendered(screen, "offline", "Hors connexion");
+      main.replaceChildren(screen);
+      main.setAttribute("aria-busy", "false");
+      announceView(screen);
+      updateOfflineBanner();
+      window.addEventListener("online", boot, { once: true });
+      return;
+    }
+    if (error.status !== 401) console.warn("start", error);
+  }
+  updateOfflineBanner();
+  await render();
+}
+
+boot();
