@@ -2,7 +2,7 @@
 //
 // Bump VERSION whenever the files below change: the new worker precaches them
 // afresh and the old cache is deleted once it takes over.
-const VERSION = "2025-01-1";
+const VERSION = "1";
 const CACHE_PREFIX = "liaison-shell-";
 const CACHE = CACHE_PREFIX + VERSION;
 
@@ -107,12 +107,15 @@ self.addEventListener("fetch", (event) => {
 async function navigation(event) {
   const { request } = event;
   const network = fetch(request);
-  const isShell = ["/", "/index.html"].includes(new URL(request.url).pathname);
-  if (isShell) {
+  network.catch(() => {}); // handled below; not an "uncaught" error when the cache answered first
+  if (["/", "/index.html"].includes(new URL(request.url).pathname)) {
+    // Keep the freshest shell for the next time the network is gone.
     event.waitUntil(
       network
         .then(async (response) => {
-          if (cacheable(response)) await (await caches.open(CACHE)).put("/index.html", response.clone());
+          if (!cacheable(response)) return;
+          const copy = response.clone(); // now, before the page starts reading the body
+          await (await caches.open(CACHE)).put("/index.html", copy);
         })
         .catch(() => {}),
     );
@@ -153,7 +156,7 @@ async function staleWhileRevalidate(event) {
   const cached = await cache.match(request);
   const network = fetch(request).then(
     async (response) => {
-      if (cacheable(response)) await cache.put(request, response.clone());
+      if (cacheable(response)) await cache.put(request, response.clone()); // cloned before anyone reads it
       return response;
     },
     () => null,
@@ -189,6 +192,7 @@ function readPush(data) {
 
 // Only addresses of this site: a notification never sends anyone elsewhere.
 function safeUrl(value) {
+  if (typeof value !== "string") return FALLBACK_URL;
   try {
     const url = new URL(value, self.location.origin);
     if (url.origin === self.location.origin) return url.pathname + url.search + url.hash;

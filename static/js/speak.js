@@ -1,6 +1,6 @@
 // "Écouter": the browser's own French speech synthesis reads a message aloud,
 // for families who read with difficulty. Nothing leaves the phone.
-import { h } from "./dom.js";
+import { h, icon } from "./dom.js";
 
 function frenchVoice() {
   const voices = speechSynthesis.getVoices();
@@ -10,7 +10,7 @@ function frenchVoice() {
 export function listenButton(text, label = "Écouter") {
   if (!("speechSynthesis" in window)) return null;
   const button = h("button", { type: "button", class: "secondary listen", "aria-pressed": "false" },
-    h("span", { "aria-hidden": "true" }, "🔊 "), label);
+    icon("speaker"), label);
   button.addEventListener("click", () => {
     const speaking = button.getAttribute("aria-pressed") === "true";
     speechSynthesis.cancel();

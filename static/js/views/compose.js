@@ -1,0 +1,145 @@
+// Writing: a family to the teacher about a child; a teacher or the director
+// to classes or the whole school, with a signature, urgency, sending later,
+// or slots to sign up for.
+import { api, newClientId } from "../api.js";
+import { h, icon, field, errorBox, showError, rendered, toast, isoDay, longDay, time } from "../dom.js";
+
+export default async function compose(main, params, app) {
+  const staff = app.isStaff();
+  const kind = params.kind || (staff ? "announcement" : "direct");
+  // One id per form: pressing "Envoyer" twice, or again after a lost answer, posts once.
+  const clientId = newClientId();
+  const error = errorBox();
+  const title = { direct: "Écrire à l'école", announcement: "Nouvelle annonce", signup: "Nouvelle inscription" }[kind] || "Écrire";
+  main.append(h("h1", { tabindex: "-1" }, staff && kind === "direct" ? "Écrire à une famille" : title));
+  if (staff) main.append(kindSwitch(kind));
+
+  const subject = h("input", { name: "subject", maxlength: "200", required: true, autocomplete: "off" });
+  const body = h("textarea", { name: "body", rows: "6", maxlength: "20000", required: true });
+  const form = h("form", { class: "card compose", novalidate: true });
+  const extra = {};
+
+  if (kind === "direct") form.append(await aboutChild(app, params, extra));
+  else form.append(audience(app, extra));
+  form.append(field("Objet", subject, kind === "direct" ? "Par exemple : sortie de jeudi, cantine, rendez-vous." : null),
+    field("Message", body));
+  if (kind === "signup") form.append(slotsEditor(extra));
+  if (staff && kind !== "direct") form.append(options(extra));
+  if (!staff) {
+    const director = h("input", { type: "checkbox", name: "include_director" });
+    extra.includeDirector = director;
+    form.append(h("label", { class: "check" }, director, " Mettre aussi la direction dans la conversation"));
+  }
+  if (staff) form.append(scheduling(extra));
+  form.append(h("button", { type: "submit" }, icon("send"), "Envoyer"), error);
+  main.append(form);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const request = { kind, subject: subject.value.trim(), body: body.value, client_id: clientId };
+    try {
+      Object.assign(request, extra.collect ? extra.collect() : {});
+      if (kind === "direct" && !staff) request.include_director = extra.includeDirector.checked;
+      if (extra.sendAt?.()) request.send_at = extra.sendAt();
+      const made = await api("POST", "/api/threads", request);
+      if (made.scheduled) {
+        const at = made.scheduled.send_at;
+        toast(`Message programmé pour le ${longDay(at)} à ${time(at)}.`);
+        location.hash = "#/inbox";
+      } else {
+        location.hash = `#/threads/${made.thread.id}`;
+      }
+    } catch (failure) {
+      showError(error, failure, form);
+    }
+  });
+  rendered(main, "compose", title);
+}
+
+function kindSwitch(current) {
+  const kinds = [["announcement", "Annonce"], ["signup", "Inscription (créneaux)"], ["direct", "Une famille"]];
+  return h("nav", { class: "chips", "aria-label": "Type de message" },
+    kinds.map(([value, label]) => h("a", { class: "chip", href: `#/write/${value}`, "aria-current": value === current ? "page" : null }, label)));
+}
+
+// A family picks its child; staff pick a class then a child.
+async function aboutChild(app, params, extra) {
+  if (!app.isStaff()) {
+    const children = app.me.children;
+    const select = h("select", { name: "child_id", required: true },
+      children.map((c) => h("option", { value: c.id, selected: c.id === params.child }, `${c.first_name} (${app.className(c.class_id) || ""})`)));
+    extra.collect = () => ({ child_id: select.value });
+    return field("Au sujet de", select, "Le message va aux enseignants de sa classe.");
+  }
+  const classSelect = h("select", { name: "class" }, app.me.classes.map((c) => h("option", { value: c.id }, c.name)));
+  const childSelect = h("select", { name: "child_id", required: true });
+  async function loadChildren() {
+    const members = await api("GET", `/api/classes/${classSelect.value}/members`);
+    childSelect.replaceChildren(...members.children.map((c) => h("option", { value: c.id, selected: c.id === params.child }, c.display_name)));
+  }
+  classSelect.addEventListener("change", loadChildren);
+  if (app.me.classes.length) await loadChildren();
+  extra.collect = () => ({ child_id: childSelect.value });
+  return h("div", {}, field("Classe", classSelect), field("Famille de l'élève", childSelect));
+}
+
+function audience(app, extra) {
+  const director = app.me.user.role === "director";
+  const boxes = app.me.classes.map((c) => h("input", { type: "checkbox", name: "class_ids", value: c.id, checked: app.me.classes.length === 1 }));
+  const whole = director ? h("input", { type: "checkbox", name: "whole_school" }) : null;
+  whole?.addEventListener("change", () => boxes.forEach((b) => { b.disabled = whole.checked; }));
+  extra.collect = () => {
+    const classIds = boxes.filter((b) => b.checked).map((b) => b.value);
+    return { audience: whole?.checked ? { school: true } : { class_ids: classIds } };
+  };
+  return h("fieldset", { class: "audience" }, h("legend", {}, "Pour qui ?"),
+    whole ? h("label", { class: "check" }, whole, " Toute l'école") : null,
+    app.me.classes.map((c, i) => h("label", { class: "check" }, boxes[i], ` ${c.name}`)));
+}
+
+function options(extra) {
+  const ack = h("input", { type: "checkbox", name: "require_ack" });
+  const urgent = h("input", { type: "checkbox", name: "urgent" });
+  const before = extra.collect;
+  extra.collect = () => ({ ...before(), require_ack: ack.checked, urgent: urgent.checked });
+  return h("fieldset", { class: "options" }, h("legend", {}, "Options"),
+    h("label", { class: "check" }, ack, " Demander une signature (« Lu et pris connaissance »)"),
+    h("label", { class: "check" }, urgent, " Urgent : prévenir les familles tout de suite"));
+}
+
+function slotsEditor(extra) {
+  const rows = h("ol", { class: "slot-rows" });
+  function addRow(label = "", capacity = "4") {
+    const labelInput = h("input", { name: "slot_label", value: label, maxlength: "200", required: true });
+    const capacityInput = h("input", { name: "slot_capacity", type: "number", min: "1", max: "1000", value: capacity, inputmode: "numeric", required: true });
+    const row = h("li", { class: "slot-row" }, field("Créneau", labelInput), field("Places", capacityInput),
+      h("button", { type: "button", class: "secondary", onclick: () => { if (rows.children.length > 1) row.remove(); } }, "Retirer"));
+    rows.append(row);
+  }
+  addRow();
+  const closes = h("input", { type: "date", name: "closes_at", min: isoDay() });
+  const before = extra.collect;
+  extra.collect = () => {
+    const slots = [...rows.children].map((row) => ({
+      label: row.querySelector("[name=slot_label]").value.trim(),
+      capacity: Number(row.querySelector("[name=slot_capacity]").value),
+    }));
+    const closing = closes.value ? { closes_at: new Date(`${closes.value}T23:59:00`).toISOString() } : {};
+    return { ...before(), slots, ...closing };
+  };
+  return h("fieldset", { class: "slots-editor" }, h("legend", {}, "Créneaux"), rows,
+    h("button", { type: "button", class: "secondary", onclick: () => addRow() }, "Ajouter un créneau"),
+    field("Inscriptions jusqu'au (facultatif)", closes));
+}
+
+function scheduling(extra) {
+  const later = h("input", { type: "checkbox", name: "later" });
+  const day = h("input", { type: "date", name: "send_day", min: isoDay(), value: isoDay() });
+  const hour = h("input", { type: "time", name: "send_time", value: "07:30" });
+  const when = h("div", { class: "row", hidden: true }, field("Jour", day), field("Heure", hour));
+  later.addEventListener("change", () => { when.hidden = !later.checked; });
+  // The phone's clock and time zone: a teacher in Paris means Paris time.
+  extra.sendAt = () => (later.checked ? new Date(`${day.value}T${hour.value}`).toISOString() : null);
+  return h("div", {}, h("label", { class: "check" }, later, " Programmer l'envoi"), when);
+}
