@@ -64,6 +64,12 @@ async def test_a_reported_absence_is_seen_live_and_the_family_sees_it_was_read(s
     assert (await teacher.post(f"/api/threads/{thread['id']}/read", json={"seq": 1})).status_code == 204
     seen = await sophie_live.until(lambda f: f["type"] == "receipt.updated")
     assert seen["data"]["user_id"] == a.teachers["CP"].user_id and seen["data"]["display_name"]
+    assert seen["data"]["is_staff"] is True
+    # Opened later, the thread says the same: "Vu par" survives a reload.
+    opened = (await sophie.get(f"/api/threads/{thread['id']}")).json()["thread"]
+    assert [(r["user_id"], r["is_staff"], r["read_seq"]) for r in opened["seen_by"]] == [
+        (a.teachers["CP"].user_id, True, 1)
+    ]
     register = (
         await teacher.get(f"/api/classes/{a.classes['CP']}/absences", params={"date": day.isoformat()})
     ).json()
