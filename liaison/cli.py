@@ -60,11 +60,27 @@ async def _migrate_and_seed(settings: Settings, demo: bool) -> list:
     conn = await asyncpg.connect(settings.database_url)
     try:
         await migrate(conn)
-        if demo and await seed.needs_seed(conn):
+        seeding = demo and await seed.needs_seed(conn)
+        if seeding:
             await seed.seed(conn, settings.activation_days)
-        return await seed.demo_logins(conn)
+        logins = await seed.demo_logins(conn)
     finally:
         await conn.close()
+    parent = next((entry.login for entry in logins if entry.who.startswith("parent")), None)
+    if seeding and parent:
+        await _write_demo_conversations(settings, parent)
+    return logins
+
+
+async def _write_demo_conversations(settings: Settings, parent_login: str) -> None:
+    from liaison.demo import conversations
+    from liaison.storage.db import create_pool
+
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        await conversations.write(pool, settings, parent_login)
+    finally:
+        await pool.close()
 
 
 def _announce(url: str, logins: list) -> None:

@@ -323,6 +323,14 @@ def parent_children(port: int, login: str) -> list[str]:
     return sorted(child["id"] for child in profile["children"])
 
 
+def parent_inbox(port: int, login: str) -> list[tuple[str, bool]]:
+    token = sign_in(port, login, DEMO_PASSWORD).json()["token"]
+    response = httpx.get(
+        f"http://127.0.0.1:{port}/api/threads", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    return sorted((t["subject"], t["require_ack"]) for t in response.json()["threads"])
+
+
 # -- liaison run, embedded PostgreSQL ------------------------------------------
 
 
@@ -342,6 +350,9 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     assert DEMO_PASSWORD in first.stdout
     children = parent_children(port, login)
     assert len(children) == 2
+    # The demo is a carnet in use: an announcement to sign, a conversation with a teacher.
+    inbox = parent_inbox(port, login)
+    assert inbox == [("Réunion des parents jeudi à 18 h", True), ("Sortie de vendredi", False)]
     assert (data_dir / "secret_key").stat().st_mode & 0o777 == 0o600
 
     # Ctrl-C: a clean exit, and the embedded PostgreSQL stopped with it.
@@ -355,6 +366,7 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     second_time = second.wait_ready(port)
     assert demo_parent_login(second.wait_for_stdout("Ctrl-C pour arrêter")) == login
     assert parent_children(port, login) == children
+    assert parent_inbox(port, login) == inbox
     dsn = embedded_dsn(data_dir)
     assert fetch(dsn, "SELECT count(*) AS n FROM schools")[0]["n"] == 1
     versions = [r["version"] for r in fetch(dsn, "SELECT version FROM schema_migrations ORDER BY 1")]
