@@ -13,9 +13,6 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Match, Mount
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from liaison import bootstrap
 from liaison.absences import routes as absence_routes
@@ -37,20 +34,10 @@ from liaison.signups import routes as signup_routes
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
 from liaison.web.errors import EXCEPTION_HANDLERS
+from liaison.web.webapp import WebAppFiles, WebAppMount
 from workers import loops
 
 log = logging.getLogger("liaison")
-
-
-class WebAppMount(Mount):
-    """The web app's files, everywhere but under /api: there the router's own
-    404 and 405 (with the right Allow header) must answer."""
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        path = scope.get("path", "")
-        if path == "/api" or path.startswith("/api/"):
-            return Match.NONE, {}
-        return super().matches(scope)
 
 
 def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
@@ -110,7 +97,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *scheduling_routes.routes,
     ]
     if settings.static_dir.is_dir():
-        routes.append(WebAppMount("/", app=StaticFiles(directory=settings.static_dir, html=True)))
+        routes.append(WebAppMount("/", app=WebAppFiles(settings.static_dir)))
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestObserver, metrics=metrics)],

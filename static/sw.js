@@ -1,8 +1,10 @@
 // Liaison's service worker: the app shell offline, and Web Push notifications.
 //
-// Bump VERSION whenever the files below change: the new worker precaches them
-// afresh and the old cache is deleted once it takes over.
-const VERSION = "1";
+// The server writes VERSION (a hash of every file of the app) and SHELL (the
+// list of those files) when it serves this file (liaison/web/webapp.py): any
+// change to the app makes a new worker, which precaches it all afresh, and the
+// old cache is deleted once it takes over. The values here are placeholders.
+const VERSION = "dev";
 const CACHE_PREFIX = "liaison-shell-";
 const CACHE = CACHE_PREFIX + VERSION;
 
@@ -10,9 +12,11 @@ const SHELL = [
   "/",
   "/index.html",
   "/app.css",
+  "/css/screens.css",
   "/manifest.webmanifest",
   "/icons/icon.svg",
   "/icons/icon-192.png",
+  "/icons/ui.svg",
   "/js/app.js",
   "/js/api.js",
   "/js/dom.js",
@@ -126,7 +130,8 @@ async function navigation(event) {
   });
   try {
     const first = await Promise.race([network, slow]);
-    if (first !== "slow") return first;
+    // A proxy's 502 while the server restarts: the app itself is still good.
+    if (first !== "slow") return first.status >= 500 ? (await cachedPage(request)) || first : first;
     const cached = await cachedPage(request);
     return cached || (await network); // nothing cached: keep waiting for the network
   } catch {

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.absences import service, store
 from liaison.accounts.auth import require_user
+from liaison.delivery.policy import PARIS
 from liaison.directory import policy as directory_policy
 from liaison.directory import store as directory
 from liaison.directory.policy import ClassAction, SchoolAction
@@ -80,7 +81,7 @@ async def class_register(request: Request) -> Response:
     )
     raw = request.query_params.get("date")
     try:
-        day = dt.date.fromisoformat(raw) if raw else dt.date.today()
+        day = dt.date.fromisoformat(raw) if raw else dt.datetime.now(PARIS).date()  # the school's day
     except ValueError:
         raise ApiError(400, "bad_request", "Paramètre « date » invalide (attendu AAAA-MM-JJ).") from None
     return JSONResponse(await service.day_register(Context.of(request), klass["id"], day))

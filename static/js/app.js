@@ -25,6 +25,13 @@ route("/staff", () => import("./views/staff.js"));
 const PUBLIC_PATHS = new Set(["/signin", "/activate"]);
 const main = document.getElementById("main");
 
+// "Aller au contenu" moves the focus into the screen; following its href
+// ("#main") would make the router look for a screen called "main".
+document.querySelector(".skip")?.addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
 // Shared with every screen.
 export const app = {
   me: null,
@@ -134,8 +141,10 @@ async function render() {
     main.setAttribute("aria-busy", "false");
     announceView(container);
     cleanup = result;
-    // Screen readers hear the new screen's title; keyboard users start there.
-    (main.querySelector("h1") || main).focus?.({ preventScroll: false });
+    // After a move to another screen, screen readers hear the new title and
+    // keyboard users start there. Not on the page's first screen: there the
+    // first Tab reaches the "Aller au contenu" link, as on any page.
+    if (number > 1) (main.querySelector("h1") || main).focus?.({ preventScroll: false });
   } catch (error) {
     if (number !== renderCount) return;
     if (error instanceof ApiError && error.status === 401) { signedOut(); return; }

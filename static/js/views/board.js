@@ -24,6 +24,7 @@ function unreached(family) {
 }
 
 export default async function board(main, params, app) {
+  main.classList.add("screen");
   const id = params.id;
   let data = await api("GET", `/api/threads/${id}/receipts`);
   let filter = ["unread", "unsigned", "unreached"].includes(params.filter) ? params.filter : "all";
@@ -87,38 +88,38 @@ export default async function board(main, params, app) {
 
   function familyRow(family) {
     const childId = family.child.id;
-    const lines = [];
-    lines.push(family.read_at
-      ? h("p", { class: "state ok" }, icon("check"), `Lu ${at(family.read_at)}`)
-      : h("p", { class: "state missing" }, "Pas encore lu"));
+    const states = [family.read_at
+      ? h("span", { class: "state ok" }, icon("check"), `Lu ${at(family.read_at)}`)
+      : h("span", { class: "state missing" }, "Pas encore lu")];
     if (data.thread.require_ack) {
-      if (family.acked_at) {
-        lines.push(h("p", { class: "state ok" }, icon("check"),
-          family.acked_on_paper ? `Signé sur papier (noté ${at(family.acked_at)})` : `Signé ${at(family.acked_at)}`));
-      } else {
-        lines.push(h("p", { class: "state missing" }, "Pas encore signé"));
-      }
-    }
-    if (unreached(family)) {
-      lines.push(h("p", { class: "tag unreached" },
-        family.guardians.length ? "Injoignable : message reçu par personne" : "Injoignable : aucun parent n'a de compte"));
+      states.push(family.acked_at
+        ? h("span", { class: "state ok" }, icon("check"),
+          family.acked_on_paper ? `Signé sur papier (noté ${at(family.acked_at)})` : `Signé ${at(family.acked_at)}`)
+        : h("span", { class: "state missing" }, "Pas encore signé"));
     }
     const item = h("li", { class: `family${unreached(family) ? " is-unreached" : ""}`, tabindex: "-1", dataset: { childId } },
-      h("p", { class: "name" }, family.child.display_name), lines);
+      h("p", { class: "name" }, family.child.display_name),
+      h("p", { class: "states" }, states.map((state, i) => [i ? h("span", { class: "sr-only" }, ", ") : null, state])),
+      unreached(family)
+        ? h("p", { class: "tag unreached" }, family.guardians.length
+          ? "Injoignable : message reçu par personne" : "Injoignable : aucun parent n'a de compte")
+        : null);
 
-    if (family.guardians.length) {
-      const details = h("details", { class: "guardians", open: opened.has(childId) },
-        h("summary", {}, family.guardians.length > 1 ? "Détail par parent" : "Détail"),
-        h("ul", {}, family.guardians.map(guardianItem)));
-      details.addEventListener("toggle", () => { if (details.open) opened.add(childId); else opened.delete(childId); });
-      item.append(details);
-    }
+    const tools = h("div", { class: "row-tools" });
     if (data.thread.require_ack && !family.acked_at) {
-      item.append(h("button", {
+      tools.append(h("button", {
         type: "button", class: "secondary paper-ack",
         onclick: (event) => paperAck(family, event.currentTarget),
       }, "Signé sur papier", h("span", { class: "sr-only" }, ` : ${family.child.display_name}`)));
     }
+    if (family.guardians.length) {
+      const details = h("details", { class: "guardians", open: opened.has(childId) },
+        h("summary", {}, "Détail", h("span", { class: "sr-only" }, ` : ${family.child.display_name}`)),
+        h("ul", {}, family.guardians.map(guardianItem)));
+      details.addEventListener("toggle", () => { if (details.open) opened.add(childId); else opened.delete(childId); });
+      tools.append(details);
+    }
+    if (tools.childElementCount) item.append(tools);
     return item;
   }
 
@@ -126,7 +127,7 @@ export default async function board(main, params, app) {
     const received = CHANNELS.filter(([key]) => guardian.delivered?.[key])
       .map(([key, label]) => `${label} ${when(guardian.delivered[key])}`);
     return h("li", {},
-      h("span", { class: "who" }, guardian.display_name), " : ",
+      h("span", { class: "person" }, guardian.display_name), " : ",
       guardian.read_at ? `lu ${at(guardian.read_at)}` : "pas lu",
       h("br"),
       h("span", { class: "hint" }, received.length ? `Reçu par ${received.join(", ")}` : "Rien reçu pour l'instant"));
@@ -137,14 +138,14 @@ export default async function board(main, params, app) {
     const pending = data.families.filter((f) => !(t.require_ack ? f.acked_at : f.read_at)).length;
     tools.replaceChildren();
     if (t.require_ack && pending) {
-      tools.append(h("button", { type: "button", class: "remind", onclick: remind },
+      tools.append(h("button", { type: "button", class: "remind", disabled: reminding, onclick: remind },
         icon("send"), "Relancer ceux qui n'ont pas signé"));
     }
     if (pending) {
       const hintId = "board-paper-hint";
       tools.append(
         h("a", { class: "button secondary print", href: `/api/threads/${id}/paper`, target: "_blank", rel: "noopener", "aria-describedby": hintId },
-          icon("print"), "Imprimer les coupons", h("span", { class: "sr-only" }, " (nouvel onglet)")),
+          "Imprimer les coupons", h("span", { class: "sr-only" }, " (nouvel onglet)")),
         h("p", { class: "hint", id: hintId }, t.require_ack
           ? `Une feuille à signer pour chacune des ${pending} familles qui n'ont pas signé, à mettre dans le cartable.`
           : `Une feuille pour chacune des ${pending} familles qui n'ont pas lu, à mettre dans le cartable.`));
@@ -191,17 +192,21 @@ export default async function board(main, params, app) {
     timer = setTimeout(refresh, 300);
   }
 
-  async function remind(event) {
-    const button = event.currentTarget;
+  let reminding = false;
+  async function remind() {
+    if (reminding) return;
     actionError.textContent = "";
-    button.disabled = true;
+    reminding = true;
+    drawTools();
     try {
       await api("POST", `/api/threads/${id}/remind`);
       toast("Rappel envoyé aux familles qui n'ont pas signé.");
     } catch (failure) {
       showError(actionError, failure);
     } finally {
-      button.disabled = false;
+      reminding = false;
+      drawTools();
+      tools.querySelector(".remind")?.focus();
     }
   }
 

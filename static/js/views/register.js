@@ -1,0 +1,180 @@
+// The class's absence register for one day: what the families reported, who
+// on the staff has seen it, what went to the director. Live: a report made
+// now appears at once.
+import { api } from "../api.js";
+import { h, icon, field, when, time, longDay, isoDay, addDays, errorBox, showError, rendered } from "../dom.js";
+
+export const REASONS = {
+  illness: "Maladie",
+  medical: "Rendez-vous médical",
+  family: "Raison familiale",
+  other: "Autre",
+};
+
+export const PARTS = {
+  day: "Toute la journée",
+  morning: "Le matin",
+  afternoon: "L'après-midi",
+};
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function at(iso) {
+  const day = isoDay(new Date(iso));
+  const today = isoDay();
+  if (day === today) return `aujourd'hui à ${time(iso)}`;
+  if (day === addDays(today, -1)) return `hier à ${time(iso)}`;
+  return `le ${when(iso)} à ${time(iso)}`;
+}
+
+function weekend(day) {
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+  return weekday === 0 || weekday === 6;
+}
+
+// The previous or next school day (Saturdays and Sundays are skipped).
+function step(day, direction) {
+  let next = addDays(day, direction);
+  while (weekend(next)) next = addDays(next, direction);
+  return next;
+}
+
+function shortDay(day) {
+  return when(`${day}T12:00:00Z`);
+}
+
+export default async function register(main, params, app) {
+  main.classList.add("screen");
+  main.append(h("h1", { tabindex: "-1" }, "Absences"));
+  const classes = app.me.classes;
+  if (!app.isStaff() || !classes.length) {
+    main.append(h("p", { class: "empty" }, app.isStaff()
+      ? "Aucune classe ne vous est confiée pour l'instant."
+      : "Cette page est réservée à l'équipe de l'école. Pour signaler l'absence de votre enfant, allez dans « Absence »."));
+    rendered(main, "register", "Absences");
+    return undefined;
+  }
+
+  const remembered = `liaison.register.class.${app.me.user.id}`;
+  let classId = params.classId || localStorage.getItem(remembered) || classes[0].id;
+  if (!params.classId && !classes.some((c) => c.id === classId)) classId = classes[0].id;
+  let day = DAY.test(params.date || "") ? params.date : isoDay();
+  const absences = new Map();
+  const fresh = new Set(); // arrived live: shown highlighted
+
+  const chooser = h("select", { name: "class" },
+    classes.map((c) => h("option", { value: c.id, selected: c.id === classId }, c.name)));
+  if (!classes.some((c) => c.id === classId)) chooser.append(h("option", { value: classId }, "Autre classe"));
+  chooser.value = classId;
+  const dateInput = h("input", { type: "date", name: "date", id: "register-date", value: day, required: true });
+  const previous = h("button", { type: "button", class: "secondary step", id: "day-previous", title: "Jour d'avant" },
+    h("span", { "aria-hidden": "true" }, "←"), h("span", { class: "sr-only" }, "Jour d'avant"));
+  const next = h("button", { type: "button", class: "secondary step", id: "day-next", title: "Jour d'après" },
+    h("span", { "aria-hidden": "true" }, "→"), h("span", { class: "sr-only" }, "Jour d'après"));
+  const today = h("button", { type: "button", class: "link today", id: "day-today" }, "Revenir à aujourd'hui");
+  const dayTitle = h("h2", { class: "register-day", "aria-live": "polite" });
+  const list = h("ul", { class: "absences" });
+  const empty = h("p", { class: "empty", hidden: true }, "Aucune absence signalée pour ce jour.");
+  const spoken = h("p", { class: "sr-only", "aria-live": "polite" });
+  const error = errorBox();
+
+  const controls = h("form", { class: "register-controls card", onsubmit: (event) => event.preventDefault() },
+    classes.length > 1 || !classes.some((c) => c.id === classId)
+      ? field("Classe", chooser)
+      : h("p", { class: "class-name" }, "Classe : ", h("strong", {}, classes[0].name)),
+    h("div", { class: "field day-field" },
+      h("label", { for: "register-date" }, "Jour"),
+      h("div", { class: "day-row" }, previous, dateInput, next),
+      today));
+
+  function draw() {
+    const shown = [...absences.values()].sort((a, b) => a.child.display_name.localeCompare(b.child.display_name, "fr"));
+    const count = shown.length;
+    const label = longDay(day);
+    dayTitle.textContent = `${label.charAt(0).toUpperCase()}${label.slice(1)}${count ? ` · ${count} absence${count > 1 ? "s" : ""}` : ""}`;
+    list.replaceChildren(...shown.map(row));
+    empty.hidden = count > 0;
+    today.hidden = day === isoDay();
+  }
+
+  function row(a) {
+    const span = a.start === a.end ? null
+      : `Du ${shortDay(a.start)} au ${shortDay(a.end)}`;
+    return h("li", { class: `absence${fresh.has(a.id) ? " new" : ""}${a.flagged_at ? " flagged" : ""}`, dataset: { absenceId: a.id } },
+      h("p", { class: "name" }, h("a", { href: `#/threads/${a.thread_id}` }, a.child.display_name)),
+      h("p", { class: "what" },
+        h("span", { class: "part" }, PARTS[a.part] || a.part), " · ",
+        h("span", { class: "reason" }, REASONS[a.reason] || a.reason),
+        span ? h("span", { class: "span" }, h("span", { class: "sr-only" }, ", "), span) : null),
+      a.note ? h("p", { class: "note" }, a.note) : null,
+      h("p", { class: "meta" }, `Signalée par ${a.reported_by?.display_name || "la famille"} ${at(a.reported_at)}`),
+      h("p", { class: "status" },
+        a.seen_at
+          ? h("span", { class: "seen-by" }, icon("check"), `Lue par l'équipe ${at(a.seen_at)}`)
+          : h("span", { class: "tag unseen" }, "Pas encore lue"),
+        a.flagged_at ? h("span", { class: "tag flagged" }, `Signalée à la direction ${at(a.flagged_at)}`) : null));
+  }
+
+  // Only the answer to the latest question is shown (fast clicks on the days).
+  let asked = 0;
+  async function load({ quiet = false } = {}) {
+    const number = ++asked;
+    if (!quiet) list.setAttribute("aria-busy", "true");
+    try {
+      const page = await api("GET", `/api/classes/${classId}/absences?date=${day}`);
+      if (number !== asked) return;
+      error.textContent = "";
+      absences.clear();
+      for (const a of page.absences) absences.set(a.id, a);
+      draw();
+    } catch (failure) {
+      if (number === asked) showError(error, failure);
+    } finally {
+      if (number === asked) list.removeAttribute("aria-busy");
+    }
+  }
+
+  function go(newClass, newDay) {
+    classId = newClass;
+    day = newDay;
+    fresh.clear();
+    dateInput.value = day;
+    localStorage.setItem(remembered, classId);
+    // Keep the address in step (a reload shows the same day) without re-rendering the screen.
+    history.replaceState(null, "", `#/register/${classId}${day === isoDay() ? "" : `?date=${day}`}`);
+    return load();
+  }
+
+  chooser.addEventListener("change", () => go(chooser.value, day));
+  dateInput.addEventListener("change", () => { if (DAY.test(dateInput.value)) go(classId, dateInput.value); });
+  previous.addEventListener("click", () => go(classId, step(day, -1)));
+  next.addEventListener("click", () => go(classId, step(day, 1)));
+  today.addEventListener("click", () => { go(classId, isoDay()); dateInput.focus(); });
+
+  main.append(controls, error, dayTitle, spoken, list, empty);
+  await load();
+  if (classes.some((c) => c.id === classId)) localStorage.setItem(remembered, classId);
+
+  let timer = null;
+  const soon = () => { clearTimeout(timer); timer = setTimeout(() => load({ quiet: true }), 300); };
+  const stops = [
+    app.live.on("absence.reported", (a) => {
+      if (!a || a.class_id !== classId || a.start > day || a.end < day) return;
+      const known = absences.has(a.id);
+      absences.set(a.id, { flagged_at: null, ...absences.get(a.id), ...a });
+      if (!known) {
+        fresh.add(a.id);
+        spoken.textContent = `Nouvelle absence : ${a.child.display_name}, ${(PARTS[a.part] || "").toLowerCase()}.`;
+      }
+      draw();
+    }),
+    // A member of the staff opened a report: "Lue par l'équipe".
+    app.live.on("receipt.updated", (r) => {
+      if ([...absences.values()].some((a) => a.thread_id === r?.thread_id && !a.seen_at)) soon();
+    }),
+    app.live.on("absence.unseen", (u) => { if (u?.class_id === classId) soon(); }),
+    app.live.on("status", ({ connected }) => { if (connected) soon(); }),
+  ];
+  rendered(main, "register", "Absences");
+  return () => { clearTimeout(timer); stops.forEach((stop) => stop()); };
+}
