@@ -544,7 +544,8 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
             "acked": sum(1 for f in families if f["acked_at"]),
             # Not read and reached by no channel: the families the school must
             # still reach (on paper if need be).
-            "unreached": sum(1 for f in families if not f["read_at"] and not _reached(f)),
+            # A family that signed (on paper too) was reached, whatever the channels say.
+            "unreached": sum(1 for f in families if not (f["read_at"] or f["acked_at"]) and not _reached(f)),
         },
         "families": families,
         "thread": await thread_view(ctx, user, visible),

@@ -8,11 +8,12 @@ export function setCsrf(token) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields = null) {
+  constructor(status, code, message, fields = null, detail = {}) {
     super(message);
     this.status = status; // 0 when the network failed
     this.code = code;
     this.fields = fields;
+    this.detail = detail; // the whole error object (e.g. a roster's `lines`)
   }
 
   get offline() {
@@ -44,7 +45,7 @@ export async function api(method, path, body, { contentType = "application/json"
   }
   if (!response.ok) {
     const error = data?.error || {};
-    throw new ApiError(response.status, error.code || "http", error.message || "Erreur du serveur.", error.fields);
+    throw new ApiError(response.status, error.code || "http", error.message || "Erreur du serveur.", error.fields, error);
   }
   return data;
 }

@@ -6,7 +6,7 @@ import { h, icon, rendered, announceView, toast } from "./dom.js";
 import { route, match, navigate } from "./router.js";
 import { Live } from "./live.js";
 import { Outbox } from "./outbox.js";
-import { registerServiceWorker } from "./push.js";
+import { registerServiceWorker, syncPush, disablePush } from "./push.js";
 
 route("/signin", () => import("./views/signin.js"));
 route("/activate", () => import("./views/signin.js"));
@@ -65,9 +65,13 @@ async function start() {
   app.live.on("status", ({ connected }) => { if (connected) app.outbox.flush(); });
   buildMenu();
   document.getElementById("who").textContent = app.me.user.display_name;
+  // This device's push subscription now belongs to whoever signed in (a shared tablet).
+  syncPush(api).catch(() => {});
 }
 
 async function signOut() {
+  // The next person on this device must not get this person's notifications.
+  try { await disablePush(api); } catch { /* no subscription here */ }
   try { await api("DELETE", "/api/session"); } catch { /* signed out locally anyway */ }
   localStorage.removeItem(`liaison.outbox.${app.me.user.id}`);
   localStorage.removeItem(`liaison.pos.${app.me.user.id}`);
@@ -86,7 +90,8 @@ function signedOut() {
 const MENU = {
   parent: [["/inbox", "Messages", "inbox"], ["/absence", "Absence", "absence"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
   teacher: [["/inbox", "Messages", "inbox"], ["/write", "Écrire", "write"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  director: [["/inbox", "Messages", "inbox"], ["/write", "Écrire", "write"], ["/register", "Absences", "absence"], ["/staff", "École", "school"], ["/preferences", "Réglages", "settings"]],
+  // The director writes from the inbox's "Nouveau message": five entries fit a 320 px phone.
+  director: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school"], ["/preferences", "Réglages", "settings"]],
   student: [["/inbox", "Messages", "inbox"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
   admin: [["/preferences", "Réglages", "settings"]],
 };

@@ -28,6 +28,7 @@ INSTALL = "run tests/browser/install (Debian's chromium and axe-core from npm)"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM_ARGS = [
     "--no-sandbox",
+    "--lang=fr-FR",  # date and time inputs in French, as on a French phone
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",

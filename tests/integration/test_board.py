@@ -34,6 +34,8 @@ async def test_paper_signatures_count_and_reminders_once_a_day(server, api, worl
 
     board = (await teacher.get(f"/api/threads/{thread_id}/receipts")).json()
     assert board["summary"]["acked"] == 2
+    # Signed on paper: reached, even though no channel says so.
+    assert board["summary"]["unreached"] == 0
     lea = next(f for f in board["families"] if f["child"]["id"] == a.children["Léa"])
     assert lea["acked_on_paper"] is True and lea["acked_at"]
     hugo = next(f for f in board["families"] if f["child"]["id"] == a.children["Hugo"])

@@ -20,7 +20,7 @@ function reached(family) {
 }
 
 function unreached(family) {
-  return !family.read_at && !reached(family);
+  return !family.read_at && !family.acked_at && !reached(family);
 }
 
 export default async function board(main, params, app) {

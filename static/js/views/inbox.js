@@ -1,7 +1,8 @@
 // The inbox: unread first, then by last activity; live; a child filter for
 // families with several children.
 import { api } from "../api.js";
-import { h, icon, when, rendered } from "../dom.js";
+import { h, icon, when, longDay, time, rendered, toast } from "../dom.js";
+import { pushState, enablePush } from "../push.js";
 
 export const KINDS = {
   direct: ["message", "Message"],
@@ -46,6 +47,8 @@ export default async function inbox(main, params, app) {
   if (app.isFamily() && app.me.children.length > 1) main.append(childFilter(app, filter, (id) => { filter = id; draw(); }));
   main.append(list, empty, more);
   await load(null);
+  pushInvitation(app).then((card) => { if (card) list.before(card); });
+  if (app.isStaff()) scheduledList().then((section) => { if (section) main.append(section); });
 
   const stops = [
     app.live.on("thread.created", (thread) => { threads.set(thread.id, thread); draw(); }),
@@ -82,6 +85,47 @@ export default async function inbox(main, params, app) {
 
   rendered(main, "inbox", "Messages");
   return () => stops.forEach((stop) => stop());
+}
+
+// Most families never open the settings: the inbox offers notifications once,
+// from a button (browsers only ask for permission after a tap).
+const INVITE_DISMISSED = "liaison.push-invite-dismissed";
+
+async function pushInvitation(app) {
+  if (localStorage.getItem(INVITE_DISMISSED) || (await pushState()) !== "off") return null;
+  const prefs = await api("GET", "/api/me/preferences").catch(() => null);
+  if (!prefs?.push) return null;
+  const card = h("aside", { class: "card invite", "aria-label": "Notifications" },
+    h("p", {}, "Être prévenu(e) sur ce téléphone à chaque nouveau message de l'école ?"));
+  const later = () => { localStorage.setItem(INVITE_DISMISSED, "1"); card.remove(); };
+  card.append(h("div", { class: "actions" },
+    h("button", { type: "button", onclick: async () => {
+      try { await enablePush(api); toast("Notifications activées."); card.remove(); } catch (failure) { toast(failure.message); later(); }
+    } }, "Activer les notifications"),
+    h("button", { type: "button", class: "secondary", onclick: later }, "Plus tard")));
+  return card;
+}
+
+// Messages written to go later (send_at): listed, and cancellable until they go.
+async function scheduledList() {
+  const { scheduled } = await api("GET", "/api/scheduled").catch(() => ({ scheduled: [] }));
+  if (!scheduled.length) return null;
+  const section = h("section", { class: "scheduled", "aria-labelledby": "scheduled-title" },
+    h("h2", { id: "scheduled-title" }, "Programmés"));
+  const list = h("ul", { class: "threads" });
+  for (const item of scheduled) {
+    const row = h("li", { class: "thread", dataset: { scheduledId: item.id } },
+      h("div", { class: "scheduled-row" },
+        h("span", { class: "summary" }, h("span", { class: "subject" }, item.subject || "Message dans une conversation"),
+          h("span", { class: "meta" }, `Envoi le ${longDay(item.send_at)} à ${time(item.send_at)}`)),
+        h("button", { type: "button", class: "secondary", onclick: async () => {
+          if (!confirm("Annuler l'envoi de ce message ?")) return;
+          try { await api("DELETE", `/api/scheduled/${item.id}`); row.remove(); toast("Envoi annulé."); } catch (failure) { toast(failure.message); }
+        } }, "Annuler")));
+    list.append(row);
+  }
+  section.append(list);
+  return section;
 }
 
 function actions(app) {
@@ -121,7 +165,7 @@ function row(thread, app) {
       h("span", { class: `kind kind-${thread.kind}`, title: kindLabel }, icon(iconName), h("span", { class: "sr-only" }, `${kindLabel}${thread.urgent ? " urgente" : ""}. `)),
       h("span", { class: "summary" },
         h("span", { class: "subject" }, thread.subject),
-        h("span", { class: "meta" }, thread.author.display_name, child ? ` · ${child}` : "")),
+        h("span", { class: "meta" }, thread.author.id === app.me.user.id ? "Vous" : thread.author.display_name, child ? ` · ${child}` : "")),
       h("span", { class: "side" },
         h("time", { datetime: thread.last_activity_at }, when(thread.last_activity_at)),
         unread ? h("span", { class: "badge" }, h("span", { class: "sr-only" }, "non lus : "), String(thread.unread)) : null,

@@ -99,13 +99,14 @@ function importSection(school, app, drawClasses) {
       toast("Import terminé.");
     } catch (failure) {
       showError(error, failure);
-      const lines = Object.entries(failure.fields || {})
-        .sort(([a], [b]) => (parseInt(a.replace(/\D+/g, ""), 10) || 0) - (parseInt(b.replace(/\D+/g, ""), 10) || 0));
+      // Every error of every line (`lines`), not only the last one per line (`fields`).
+      const lines = failure.detail?.lines || [];
       if (failure.code === "invalid_roster" && lines.length) {
+        const total = failure.detail.error_count || lines.length;
         result.replaceChildren(
-          h("p", {}, lines.length > 1 ? `${lines.length} lignes à corriger :` : "Une ligne à corriger :"),
-          h("ul", { class: "bad-lines" }, lines.map(([line, message]) =>
-            h("li", { dataset: { line: line.replace(/\D+/g, "") } }, h("strong", {}, `${line.charAt(0).toUpperCase()}${line.slice(1)}`), ` : ${message}`))));
+          h("p", {}, total > 1 ? `${total} erreurs à corriger dans le fichier :` : "Une erreur à corriger dans le fichier :"),
+          h("ul", { class: "bad-lines" }, lines.map((bad) =>
+            h("li", { dataset: { line: bad.line } }, h("strong", {}, `Ligne ${bad.line}`), bad.column ? ` (${bad.column})` : "", ` : ${bad.message}`))));
       }
     } finally {
       button.disabled = false;
