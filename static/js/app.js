@@ -173,7 +173,10 @@ function errorScreen(error) {
       h("a", { href: "#/inbox", class: "button secondary" }, "Retour aux messages")));
 }
 
-window.addEventListener("hashchange", render);
+// Only once we know who is signed in: a hash change during start-up would
+// otherwise be taken for a signed-out visit.
+let booted = false;
+window.addEventListener("hashchange", () => { if (booted) render(); });
 window.addEventListener("online", updateOfflineBanner);
 window.addEventListener("offline", updateOfflineBanner);
 
@@ -197,6 +200,7 @@ async function boot() {
     if (error.status !== 401) console.warn("start", error);
   }
   updateOfflineBanner();
+  booted = true;
   await render();
 }
 

@@ -10,6 +10,19 @@ const REASONS = [
 ];
 const PARTS = [["day", "Toute la journée"], ["morning", "Le matin"], ["afternoon", "L'après-midi"]];
 
+function isWeekend(day) {
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+  return weekday === 0 || weekday === 6;
+}
+
+function nextSchoolDay(day) {
+  let next = day;
+  while (isWeekend(next)) next = addDays(next, 1);
+  return next;
+}
+
+const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
 export default async function absence(main, params, app) {
   const children = app.me.children;
   const choice = { child: params.child || (children.length === 1 ? children[0].id : null), start: null, end: null };
@@ -34,17 +47,18 @@ export default async function absence(main, params, app) {
     return choices("1. Quel enfant ?", children.map((c) => [c.id, c.first_name]), choice.child, (id) => { choice.child = id; }, "child");
   }
 
+  // No school at weekends: "today" and "tomorrow" become the next school days.
   function whenStep() {
     const today = isoDay();
-    const tomorrow = addDays(today, 1);
-    const span = choice.start === today && choice.end === today ? "today"
-      : choice.start === tomorrow && choice.end === tomorrow ? "tomorrow" : choice.start ? "dates" : null;
+    const first = nextSchoolDay(today);
+    const second = nextSchoolDay(addDays(first, 1));
+    const name = (day) => (day === today ? "Aujourd'hui" : day === addDays(today, 1) ? "Demain" : capitalize(longDay(day)));
+    const span = choice.dates ? "dates" : choice.start && choice.start === choice.end ? choice.start : null;
     const box = h("div", {}, choices(`${children.length === 1 ? "1" : "2"}. Quand ?`,
-      [["today", "Aujourd'hui"], ["tomorrow", "Demain"], ["dates", "Plusieurs jours"]], span, (value) => {
-        const day = value === "tomorrow" ? tomorrow : today;
-        choice.start = day;
-        choice.end = value === "dates" ? addDays(day, 1) : day;
+      [[first, name(first)], [second, name(second)], ["dates", "Plusieurs jours"]], span, (value) => {
         choice.dates = value === "dates";
+        choice.start = choice.dates ? first : value;
+        choice.end = choice.dates ? nextSchoolDay(addDays(first, 1)) : value;
       }, "when"));
     if (choice.dates) {
       const start = h("input", { type: "date", name: "start", value: choice.start, min: today, required: true });
