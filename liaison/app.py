@@ -19,14 +19,18 @@ from liaison.absences import routes as absence_routes
 from liaison.accounts import routes as account_routes
 from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
 from liaison.agenda import routes as agenda_routes
+from liaison.blog import routes as blog_routes
 from liaison.bus import Bus, MemoryBus, RedisBus
 from liaison.config import Settings
+from liaison.consent import routes as consent_routes
 from liaison.delivery import routes as delivery_routes
 from liaison.delivery.socket_log import SocketLog
 from liaison.directory import routes as directory_routes
+from liaison.media import routes as media_routes
 from liaison.messaging import routes as messaging_routes
 from liaison.ops import routes as ops_routes
 from liaison.ops.routes import Metrics, RequestObserver
+from liaison.realisations import routes as realisation_routes
 from liaison.realtime import routes as realtime_routes
 from liaison.realtime.notifier import Notifier
 from liaison.scheduling import routes as scheduling_routes
@@ -95,6 +99,10 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
         *signup_routes.routes,
         *agenda_routes.routes,
         *scheduling_routes.routes,
+        *consent_routes.routes,
+        *blog_routes.routes,
+        *realisation_routes.routes,
+        *media_routes.routes,
     ]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=WebAppFiles(settings.static_dir)))

@@ -27,8 +27,12 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = field(default="", repr=False)
     notify_grace_seconds: int = 60
+    # Blog posts and cahier pages: one grouped notice per person and topic after this wait.
+    activity_grace_seconds: int = 600
     push_allow_private_endpoints: bool = False
     data_dir: Path = Path("var")
+    # MEDIA_DIR: where photos are kept; None means `<data_dir>/media` (see media_root).
+    media_dir: Path | None = None
     static_dir: Path = Path(__file__).resolve().parent.parent / "static"
     max_body_bytes: int = 1_048_576
     max_import_bytes: int = 5_242_880
@@ -49,6 +53,11 @@ class Settings:
     escalation_email_hours: float = 48.0
     # Multiplies the retry delays (30 s, 1 min, 2 min...): tests shorten them.
     delivery_retry_scale: float = 1.0
+
+    @property
+    def media_root(self) -> Path:
+        """The folder of uploaded photos: MEDIA_DIR, else `media` in the data folder."""
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
 
     @property
     def secure_cookies(self) -> bool:
@@ -138,8 +147,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=public_url.rstrip("/"),
         secret_key=secret_key,
         notify_grace_seconds=_int(env, "NOTIFY_GRACE_SECONDS", 60),
+        activity_grace_seconds=_int(env, "ACTIVITY_GRACE_SECONDS", Settings.activity_grace_seconds),
         push_allow_private_endpoints=_bool(env, "PUSH_ALLOW_PRIVATE_ENDPOINTS", False),
         data_dir=Path(env.get("LIAISON_DATA_DIR") or "var"),
+        media_dir=Path(env["MEDIA_DIR"]) if env.get("MEDIA_DIR") else None,
         max_body_bytes=_int(env, "MAX_BODY_BYTES", Settings.max_body_bytes, minimum=1024),
         max_import_bytes=_int(env, "MAX_IMPORT_BYTES", Settings.max_import_bytes, minimum=1024),
         session_days=_int(env, "SESSION_DAYS", Settings.session_days, minimum=1),

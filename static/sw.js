@@ -176,7 +176,9 @@ async function staleWhileRevalidate(event) {
 // ---------------------------------------------------------------- push
 
 // The server sends {title, body, thread_id, url, urgent} (liaison/delivery/worker.py):
-// the sender and the subject, never the text of a message.
+// the sender and the subject, never the text of a message. Notices of new blog posts
+// and cahier pages (liaison/activity/sender.py) send a `tag` ("cahier-<child id>")
+// instead of a thread: the grouped title, never a photo.
 function readPush(data) {
   let payload = {};
   try {
@@ -189,7 +191,7 @@ function readPush(data) {
   return {
     title: text(payload.title) || "Liaison",
     body: text(payload.body) || "Nouveau message",
-    tag: payload.thread_id == null ? "" : String(payload.thread_id),
+    tag: text(payload.tag) || (payload.thread_id == null ? "" : String(payload.thread_id)),
     url: safeUrl(payload.url),
     urgent: payload.urgent === true,
   };
@@ -218,8 +220,8 @@ self.addEventListener("push", (event) => {
     data: { url: push.url },
   };
   if (push.tag) {
-    // One notification per conversation: a newer message replaces the older
-    // one, and still rings (renotify is only allowed with a tag).
+    // One notification per conversation (or cahier, or blog): a newer one replaces
+    // the older one, and still rings (renotify is only allowed with a tag).
     options.tag = push.tag;
     options.renotify = true;
   }

@@ -143,6 +143,7 @@ def base_settings(database_url: str, redis_url: str, tmp_path_factory) -> Settin
         redis_prefix=f"liaison-test-{uuid.uuid4().hex[:8]}:",
         secret_key="test-secret-key-" + uuid.uuid4().hex,
         data_dir=tmp_path_factory.mktemp("data"),
+        media_dir=tmp_path_factory.mktemp("media"),
         admin_login=ADMIN_LOGIN,
         admin_password=ADMIN_PASSWORD,
         # High enough that the suite never trips it by accident; the rate

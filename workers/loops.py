@@ -16,6 +16,7 @@ import asyncpg
 
 from liaison.absences import checks
 from liaison.accounts import store as accounts
+from liaison.activity.sender import ActivitySender
 from liaison.bus import Bus
 from liaison.config import Settings
 from liaison.delivery.worker import Deliverer
@@ -65,7 +66,12 @@ async def scheduled_posts(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> N
     await service.run(Context(pool, bus, settings), sender.send)
 
 
-LOOPS: list[Loop] = [housekeeping, prune_events, deliver, absence_checks, scheduled_posts]
+async def activity_notices(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """Grouped notices of new blog posts and cahier pages (liaison/activity/sender.py)."""
+    await ActivitySender(pool, settings).run()
+
+
+LOOPS: list[Loop] = [housekeeping, prune_events, deliver, absence_checks, scheduled_posts, activity_notices]
 
 
 async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:

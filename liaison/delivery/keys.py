@@ -26,3 +26,11 @@ def subject(settings: Settings) -> str:
 
     address = settings.mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
     return f"mailto:{address}" if "@" in address else f"mailto:liaison@{domain_of(settings.mail_from)}"
+
+
+async def push_sender(pool: asyncpg.Pool, settings: Settings) -> push.PushSender:
+    """The started Web Push sender of a worker loop, signing with this installation's key."""
+    private_pem, _ = await ensure(pool, settings)
+    sender = push.PushSender(private_pem, subject(settings), settings.push_allow_private_endpoints)
+    await sender.start()
+    return sender

@@ -20,12 +20,20 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from liaison.config import Settings
+
+
+def template_environment(folder: Path) -> Environment:
+    """The Jinja environment of a folder of mail templates (HTML autoescaped)."""
+    return Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_templates = template_environment(Path(__file__).parent / "templates")
 
 
 class MailError(Exception):
@@ -47,8 +55,11 @@ def compose(
     message_id: str | None = None,
     in_reply_to: str | None = None,
     unsubscribe_url: str | None = None,
+    templates: Environment | None = None,
 ) -> EmailMessage:
-    """Text and HTML from `<template>.txt` and `<template>.html`; never an image."""
+    """Text and HTML from `<template>.txt` and `<template>.html` (of `templates`, by
+    default delivery's own folder); never an image."""
+    templates = templates or _templates
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -61,8 +72,8 @@ def compose(
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_templates.get_template(f"{template}.txt").render(**context))
-    message.add_alternative(_templates.get_template(f"{template}.html").render(**context), subtype="html")
+    message.set_content(templates.get_template(f"{template}.txt").render(**context))
+    message.add_alternative(templates.get_template(f"{template}.html").render(**context), subtype="html")
     return message
 
 
@@ -132,6 +143,11 @@ class SmtpMailer:
     async def close(self) -> None:
         async with self._lock:
             await self._drop()
+
+
+def mailer_for(settings: Settings) -> SmtpMailer | FileMailer:
+    """SMTP_URL's server, else .eml files under `<data-dir>/mail/`."""
+    return SmtpMailer(settings.smtp_url) if settings.smtp_url else FileMailer(settings.data_dir / "mail")
 
 
 class FileMailer:

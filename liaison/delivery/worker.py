@@ -24,7 +24,15 @@ from liaison.bus import Bus
 from liaison.config import Settings
 from liaison.delivery import keys, policy
 from liaison.delivery import store as log_store
-from liaison.delivery.mail import FileMailer, MailError, SmtpMailer, compose, domain_of, thread_message_id
+from liaison.delivery.mail import (
+    FileMailer,
+    MailError,
+    SmtpMailer,
+    compose,
+    domain_of,
+    mailer_for,
+    thread_message_id,
+)
 from liaison.delivery.policy import EMAIL, PUSH, Preferences, Recipient
 from liaison.delivery.push import PushSender, topic_for
 from liaison.delivery.store import Delivery, Job, NewDelivery
@@ -85,9 +93,7 @@ class Deliverer:
         self.clock = clock
         self.woken = asyncio.Event()
         self.push: PushSender | None = None
-        self.mailer: SmtpMailer | FileMailer = (
-            SmtpMailer(settings.smtp_url) if settings.smtp_url else FileMailer(settings.data_dir / "mail")
-        )
+        self.mailer: SmtpMailer | FileMailer = mailer_for(settings)
         self.domain = domain_of(settings.mail_from)
         self.in_flight: set[asyncio.Task[None]] = set()
         self.claimed: set[int] = set()  # the deliveries this worker holds `sending`
@@ -98,11 +104,7 @@ class Deliverer:
         self.woken.set()
 
     async def start(self) -> None:
-        private_pem, _ = await keys.ensure(self.pool, self.settings)
-        self.push = PushSender(
-            private_pem, keys.subject(self.settings), self.settings.push_allow_private_endpoints
-        )
-        await self.push.start()
+        self.push = await keys.push_sender(self.pool, self.settings)
 
     async def close(self) -> None:
         for task in list(self.in_flight):

@@ -363,10 +363,18 @@ async def profile(conn: asyncpg.Connection | asyncpg.Pool, user: User) -> dict[s
                ORDER BY c.birth_date NULLS LAST, c.first_name""",
             user.id,
         )
+    extra: dict[str, Any] = {}
+    if user.role == "student":
+        # A pupil's own self as a child: the web app opens its cahier with it.
+        own = await conn.fetchrow(
+            "SELECT id, first_name, last_name, class_id FROM children WHERE user_id = $1", user.id
+        )
+        extra["child"] = child_to_api(own) if own else None
     return {
         "school": school_to_api(school) if school else None,
         "classes": [class_to_api(c) for c in classes],
         "children": [child_to_api(c) for c in children],
+        **extra,
     }
 
 

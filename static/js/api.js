@@ -7,6 +7,11 @@ export function setCsrf(token) {
   csrfToken = token;
 }
 
+// For requests made outside `api()` (a photo upload with its progress).
+export function csrf() {
+  return csrfToken;
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, fields = null, detail = {}) {
     super(message);

@@ -21,6 +21,14 @@ route("/register/:classId", () => import("./views/register.js"));
 route("/agenda", () => import("./views/agenda.js"));
 route("/preferences", () => import("./views/preferences.js"));
 route("/staff", () => import("./views/staff.js"));
+route("/blog", () => import("./views/blog.js"));
+route("/blog/:classId", () => import("./views/blog.js"));
+route("/posts/:id", () => import("./views/post.js"));
+route("/cahier", () => import("./views/cahier.js"));
+route("/cahier/:childId", () => import("./views/cahier.js"));
+route("/cahier/class/:classId", () => import("./views/cahier.js"));
+route("/consent", () => import("./views/consent.js"));
+route("/consent/class/:classId", () => import("./views/consent.js"));
 
 const PUBLIC_PATHS = new Set(["/signin", "/activate"]);
 const main = document.getElementById("main");
@@ -87,29 +95,32 @@ function signedOut() {
   navigate("/signin");
 }
 
+// [path, label, icon, other paths that light the entry up]. Staff and pupils
+// write from the inbox's "Nouveau message" or the blog: five entries fit a 320 px phone.
 const MENU = {
-  parent: [["/inbox", "Messages", "inbox"], ["/absence", "Absence", "absence"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  teacher: [["/inbox", "Messages", "inbox"], ["/write", "Écrire", "write"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  // The director writes from the inbox's "Nouveau message": five entries fit a 320 px phone.
-  director: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school"], ["/preferences", "Réglages", "settings"]],
-  student: [["/inbox", "Messages", "inbox"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  parent: [["/inbox", "Messages", "inbox"], ["/absence", "Absence", "absence"], ["/cahier", "Cahier", "cahier", ["/posts", "/blog", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  teacher: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence"], ["/blog", "Classe", "blog", ["/posts", "/cahier", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  director: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school", ["/blog", "/posts", "/cahier", "/consent"]], ["/preferences", "Réglages", "settings"]],
+  student: [["/blog", "Blog", "blog", ["/posts"]], ["/cahier", "Cahier", "cahier"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
   admin: [["/preferences", "Réglages", "settings"]],
 };
 
 function buildMenu() {
   const nav = document.getElementById("nav");
   const items = MENU[app.me.user.role] || MENU.parent;
-  nav.replaceChildren(h("ul", {}, items.map(([path, label, iconName]) =>
-    h("li", {}, h("a", { href: `#${path}`, dataset: { path } }, icon(iconName), h("span", {}, label))))));
+  nav.replaceChildren(h("ul", {}, items.map(([path, label, iconName, also = []]) =>
+    h("li", {}, h("a", { href: `#${path}`, dataset: { path, also: also.join(" ") } }, icon(iconName), h("span", {}, label))))));
   nav.hidden = false;
   markMenu();
 }
 
 function markMenu() {
   const current = (location.hash.replace(/^#/, "") || "/inbox").split("?")[0];
+  const under = (path) => current === path || current.startsWith(`${path}/`);
   for (const link of document.querySelectorAll("#nav a")) {
     const path = link.dataset.path;
-    const active = current === path || current.startsWith(`${path}/`) || (path === "/inbox" && current.startsWith("/threads/"));
+    const also = (link.dataset.also || "").split(" ").filter(Boolean);
+    const active = under(path) || also.some(under) || (path === "/inbox" && current.startsWith("/threads/"));
     if (active) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

@@ -28,6 +28,18 @@ function append(element, children) {
   }
 }
 
+// Puts `children` in `element` as `h` does (nested lists; nothing for null or false).
+export function add(element, ...children) {
+  append(element, children);
+  return element;
+}
+
+// The same, in place of what `element` held.
+export function fill(element, ...children) {
+  element.replaceChildren();
+  return add(element, ...children);
+}
+
 let uniqueCounter = 0;
 export function uid(prefix = "f") {
   uniqueCounter += 1;

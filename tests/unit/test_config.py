@@ -144,3 +144,13 @@ def test_ensure_secret_key_keeps_a_given_key(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var", secret_key="k" * 32)
     assert ensure_secret_key(settings) is settings
     assert not (tmp_path / "var").exists()
+
+
+def test_media_folder_follows_the_data_folder_unless_set() -> None:
+    assert load_settings({}).media_root == Path("var/media")
+    moved = load_settings({"LIAISON_DATA_DIR": "/srv/liaison"})
+    assert moved.media_root == Path("/srv/liaison/media")
+    assert moved.with_overrides(data_dir=Path("/data")).media_root == Path("/data/media")  # --data-dir
+    chosen = load_settings({"MEDIA_DIR": "/mnt/photos", "LIAISON_DATA_DIR": "/srv/liaison"})
+    assert chosen.media_dir == chosen.media_root == Path("/mnt/photos")
+    assert chosen.with_overrides(data_dir=Path("/data")).media_root == Path("/mnt/photos")

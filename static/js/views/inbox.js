@@ -132,7 +132,8 @@ function actions(app) {
   if (app.isFamily()) {
     return h("div", { class: "actions" },
       h("a", { class: "button", href: "#/absence" }, icon("absence"), "Signaler une absence"),
-      h("a", { class: "button secondary", href: "#/write" }, icon("write"), "Écrire à l'école"));
+      h("a", { class: "button secondary", href: "#/write" }, icon("write"), "Écrire à l'école"),
+      app.me.classes.length ? h("a", { class: "button secondary", href: "#/blog" }, icon("blog"), "Blog de la classe") : null);
   }
   if (app.isStaff() && app.me.user.role !== "admin") {
     return h("div", { class: "actions" }, h("a", { class: "button", href: "#/write" }, icon("write"), "Nouveau message"));

@@ -137,7 +137,15 @@ export default async function preferences(main, params, app) {
         }).join(", "))] : null),
     h("button", { type: "button", class: "secondary sign-out", id: "sign-out", onclick: () => app.signOut() }, "Se déconnecter"));
 
-  main.append(pushBox, form, account);
+  // -- The right to the image of the children (guardians).
+  const imageRights = app.isFamily() && me.children.length
+    ? h("section", { class: "card image-rights", "aria-labelledby": "image-rights-title" },
+      h("h2", { id: "image-rights-title" }, "Droit à l'image"),
+      h("p", {}, "Acceptez-vous que la photo de votre enfant soit vue par les familles de la classe (blog, pages de la classe) ?"),
+      h("a", { class: "button secondary", href: "#/consent" }, "Voir et donner mon accord"))
+    : null;
+
+  main.append(pushBox, form, imageRights || "", account);
   // Asking the service worker can take a moment on an old phone: never hold the screen for it.
   showPush("checking");
   const state = await Promise.race([pushState(), new Promise((resolve) => { setTimeout(resolve, 3000, null); })]);

@@ -17,7 +17,9 @@ async function enter(app) {
   await app.start();
   const next = sessionStorage.getItem("liaison.after-signin");
   sessionStorage.removeItem("liaison.after-signin");
-  location.hash = next && !/^#\/(signin|activate)/.test(next) ? next : "#/inbox";
+  // A pupil's home is the class blog; everyone else's, the messages.
+  const home = app.me.user.role === "student" ? "#/blog" : "#/inbox";
+  location.hash = next && !/^#\/(signin|activate|inbox$)/.test(next) ? next : home;
 }
 
 function signinForm(app) {

@@ -1,0 +1,317 @@
+"""The loop that sends grouped notices of new posts and pages.
+
+Each step claims the pending notices past their grace period (FOR UPDATE SKIP
+LOCKED, so any number of workers run side by side), decides for each person
+(liaison/activity/policy.py: push, else immediate email, else the 17:00 digest;
+quiet hours hold), commits `sending` for those that go now, then sends: one push
+per notice on each of the person's subscriptions, one email per person with all
+their notices of the batch. The push sender, the mailer and the VAPID key are
+delivery's (liaison/delivery/keys.py, mail.py): one way to send for the project.
+
+What goes out is the grouped title and a link, never a photo, never the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts import store as accounts
+from liaison.activity import policy
+from liaison.activity import store as notices_store
+from liaison.activity.store import Notice
+from liaison.config import Settings
+from liaison.delivery import keys
+from liaison.delivery import policy as delivery_policy
+from liaison.delivery import store as delivery_store
+from liaison.delivery.mail import FileMailer, MailError, SmtpMailer, compose, mailer_for, template_environment
+from liaison.delivery.policy import EMAIL, PUSH, Preferences
+from liaison.delivery.push import PushSender, topic_for
+from liaison.delivery.store import Subscription
+from liaison.directory import store as directory
+
+log = logging.getLogger("liaison.activity")
+
+POLL_SECONDS = 2.0
+BATCH = 100
+ROUNDS = 10  # claims per step at most: a backlog goes BATCH * ROUNDS at a time
+STUCK_AFTER = dt.timedelta(minutes=2)
+KEEP_DONE = dt.timedelta(days=30)
+PRUNE_EVERY = dt.timedelta(hours=1)
+PUSH_TTL = 24 * 3600
+
+_templates = template_environment(Path(__file__).parent / "templates")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def tag_of(kind: str, key: UUID) -> str:
+    """The notification's tag on the phone (sw.js): a newer notice about the same
+    cahier or blog replaces the older one."""
+    return f"{kind}-{key}"
+
+
+def push_payload(notice: Notice, school: str | None) -> dict[str, Any]:
+    """As messages' pushes (static/sw.js readPush), with a tag instead of a thread."""
+    return {
+        "title": school or "Liaison",
+        "body": policy.title(notice.kind, notice.name, notice.count),
+        "url": notice.url,
+        "thread_id": None,
+        "tag": tag_of(notice.kind, notice.key),
+        "urgent": False,
+    }
+
+
+class ActivitySender:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        clock: Callable[[], dt.datetime] = utcnow,
+        *,
+        push: PushSender | None = None,
+        mailer: SmtpMailer | FileMailer | None = None,
+    ) -> None:
+        """`push`, `mailer`: share those of another loop (else made here, and closed)."""
+        self.pool = pool
+        self.settings = settings
+        self.clock = clock
+        self.grace = dt.timedelta(seconds=settings.activity_grace_seconds)
+        self.push = push
+        self._own_push = push is None
+        self.mailer = mailer or mailer_for(settings)
+        self._own_mailer = mailer is None
+        self.claimed: set[int] = set()  # the notices this worker holds `sending`
+        self._last_prune: dt.datetime | None = None
+
+    async def start(self) -> None:
+        if self.push is None:
+            self.push = await keys.push_sender(self.pool, self.settings)
+
+    async def close(self) -> None:
+        if self._own_push and self.push is not None:
+            await self.push.close()
+        if self._own_mailer:
+            await self.mailer.close()
+
+    async def run(self) -> None:
+        await self.start()
+        keeper = asyncio.create_task(self._keep_claims(), name="activity-claims")
+        try:
+            while True:
+                await self.step()
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            await self.close()
+
+    async def _keep_claims(self) -> None:
+        """A live worker's sends may take long (a slow SMTP server): renew their claims
+        well within STUCK_AFTER, so that recovery takes only a dead worker's."""
+        while True:
+            await asyncio.sleep(STUCK_AFTER.total_seconds() / 4)
+            if not self.claimed:
+                continue
+            try:
+                await notices_store.keep_sending(self.pool, list(self.claimed))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("claims not renewed (%s); retried shortly", error)
+
+    async def step(self) -> int:
+        """Everything due at the clock's time, sent (and awaited). Returns the notices sent
+        or given up this step."""
+        now = self.clock()
+        await notices_store.recover_stuck(self.pool, STUCK_AFTER, now)
+        await self._prune(now)
+        done = 0
+        for _ in range(ROUNDS):
+            claimed = await self._claim(now)
+            if claimed is None:
+                break
+            done += await self._send(*claimed, now)
+        return done
+
+    async def _prune(self, now: dt.datetime) -> None:
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = now
+        removed = await notices_store.prune(self.pool, KEEP_DONE)
+        if removed:
+            log.info("pruned %d activity notices older than %d days", removed, KEEP_DONE.days)
+
+    # -- claiming -----------------------------------------------------------------------------
+    async def _claim(
+        self, now: dt.datetime
+    ) -> tuple[list[tuple[Notice, str]], dict[UUID, Any], dict[UUID, list[Subscription]]] | None:
+        """Due notices: held (quiet hours, digest), skipped (no channel), given up (a day
+        late), or marked `sending` with their channel; committed before any send."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            due = await notices_store.claim_due(conn, now, self.grace, BATCH)
+            if not due:
+                return None
+            people = list({n.user_id for n in due})
+            users = await accounts.users_by_id(conn, people)
+            preferences = await accounts.preferences_of(conn, people)
+            subscriptions = await delivery_store.subscriptions_of(conn, people)
+            holds: list[tuple[int, dt.datetime]] = []
+            sends: list[tuple[Notice, str]] = []
+            skipped: list[int] = []
+            late: list[int] = []
+            for notice in due:
+                if notice.first_try_at and delivery_policy.too_old(notice.first_try_at, now):
+                    late.append(notice.id)
+                    continue
+                user = users.get(notice.user_id)
+                person = policy.Person(
+                    has_push=bool(subscriptions.get(notice.user_id)),
+                    has_email=bool(user and user.email),
+                    preferences=Preferences(**preferences[notice.user_id]),
+                )
+                plan = policy.plan(person, policy.ready_at(notice.first_at, self.grace), now)
+                if plan.channel is None or user is None:
+                    skipped.append(notice.id)
+                elif plan.at > now:
+                    holds.append((notice.id, plan.at))
+                else:
+                    sends.append((notice, plan.channel))
+            await notices_store.hold(conn, holds)
+            await notices_store.finish(conn, skipped, "skipped", "ni push ni courriel souhaités")
+            await notices_store.finish(conn, late, "failed", "abandonné : plus d'un jour de retard")
+            await notices_store.start_sending(conn, [(n.id, channel) for n, channel in sends], now)
+        self.claimed.update(n.id for n, _ in sends)
+        return sends, users, subscriptions
+
+    # -- sending ------------------------------------------------------------------------------
+    async def _send(
+        self,
+        sends: list[tuple[Notice, str]],
+        users: dict[UUID, Any],
+        subscriptions: dict[UUID, list[Subscription]],
+        now: dt.datetime,
+    ) -> int:
+        schools = await self._school_names({n.school_id for n, _ in sends})
+        mails: dict[UUID, list[Notice]] = defaultdict(list)
+        for notice, channel in sends:
+            if channel == EMAIL:
+                mails[notice.user_id].append(notice)
+        jobs = [
+            self._guarded([notice], self._push(notice, subscriptions.get(notice.user_id, []), schools, now))
+            for notice, channel in sends
+            if channel == PUSH
+        ]
+        jobs += [
+            self._guarded(group, self._email(users[user_id], group, schools, now))
+            for user_id, group in mails.items()
+        ]
+        await asyncio.gather(*jobs)
+        return len(sends)
+
+    async def _guarded(self, notices: list[Notice], send: Any) -> None:
+        """One bad notice never stops the loop: it is tried again later."""
+        try:
+            await send
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("activity notices %s failed unexpectedly", [n.id for n in notices])
+            for notice in notices:
+                await self._retry(notice, f"erreur interne : {type(error).__name__}")
+        finally:
+            self.claimed.difference_update(n.id for n in notices)
+
+    async def _school_names(self, school_ids: set[UUID]) -> dict[UUID, str]:
+        names = {}
+        for school_id in school_ids:
+            school = await directory.get_school(self.pool, school_id)
+            if school is not None:
+                names[school_id] = school["name"]
+        return names
+
+    async def _retry(self, notice: Notice, error: str, after: float | None = None) -> None:
+        delay = (
+            dt.timedelta(seconds=after)
+            if after is not None
+            else delivery_policy.retry_delay(notice.attempts + 1) * self.settings.delivery_retry_scale
+        )
+        await notices_store.release(self.pool, notice.id, self.clock() + delay, error[:300])
+
+    async def _push(
+        self,
+        notice: Notice,
+        subscriptions: list[Subscription],
+        schools: dict[UUID, str],
+        now: dt.datetime,
+    ) -> None:
+        if not subscriptions:  # unsubscribed since the claim: decided again (email?)
+            await notices_store.release(self.pool, notice.id, now, "aucun abonnement push")
+            return
+        payload = push_payload(notice, schools.get(notice.school_id))
+        topic = topic_for(payload["tag"])
+        assert self.push is not None, "start() first"
+        results = await asyncio.gather(
+            *(self.push.send(s, payload, urgent=False, topic=topic, ttl=PUSH_TTL) for s in subscriptions)
+        )
+        for subscription, result in zip(subscriptions, results, strict=True):
+            if result.ok:
+                await delivery_store.subscription_succeeded(self.pool, subscription.id)
+            elif result.gone:
+                await delivery_store.forget_subscription(self.pool, subscription.id)
+        if any(r.ok for r in results):
+            await notices_store.finish(self.pool, [notice.id], "sent")
+        elif all(r.gone for r in results):
+            # No working push any more: decided again at once (an email, if wanted).
+            await notices_store.release(self.pool, notice.id, now, "abonnement expiré (404/410)")
+        else:
+            waits = [r.retry_after for r in results if r.status == 429 and r.retry_after is not None]
+            error = "; ".join(r.error or f"HTTP {r.status}" for r in results if not r.ok)
+            await self._retry(notice, error, max(waits) if waits else None)
+
+    async def _email(
+        self, user: Any, notices: list[Notice], schools: dict[UUID, str], now: dt.datetime
+    ) -> None:
+        public = self.settings.public_url
+        school_names = {schools.get(n.school_id) for n in notices}
+        preferences_url = f"{public}/#/preferences"
+        subject = policy.email_subject([(n.kind, n.name, n.count) for n in notices])
+        message = compose(
+            "activity",
+            to=user.email,
+            sender=self.settings.mail_from,
+            subject=subject,
+            context={
+                "recipient": user.display_name,
+                "subject": subject,
+                "school": school_names.pop() if len(school_names) == 1 else None,
+                "items": [
+                    {
+                        "title": policy.title(n.kind, n.name, n.count),
+                        "url": f"{public}{n.url}" if n.url.startswith("/") else n.url,
+                    }
+                    for n in notices
+                ],
+                "preferences_url": preferences_url,
+            },
+            unsubscribe_url=preferences_url,
+            templates=_templates,
+        )
+        try:
+            await self.mailer.send(message)
+        except MailError as error:
+            for notice in notices:
+                await self._retry(notice, f"SMTP : {error}")
+            return
+        await notices_store.finish(self.pool, [n.id for n in notices], "sent")

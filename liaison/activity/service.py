@@ -1,0 +1,46 @@
+"""What the blog and the cahier de réalisations call: grouped, throttled notices.
+
+`record` is called INSIDE the writer's transaction (the same connection), so a
+post or page is notified if and only if it is written (the outbox pattern). A
+worker loop (liaison/activity/sender.py) sends each notice once its grace period
+(`ACTIVITY_GRACE_SECONDS`) has passed: one push, or one email, with the grouped
+title and the link only: never a photo, never the text of the post or page.
+
+`seen` is for the reading routes: someone who opens the blog or the cahier
+while a notice waits does not need it any more.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+from liaison.activity import store
+from liaison.activity.policy import KINDS
+
+
+async def record(
+    conn: asyncpg.Connection,
+    recipients: list[UUID],
+    *,
+    school_id: UUID,
+    kind: str,
+    key: UUID,
+    name: str,
+    url: str,
+) -> None:
+    """One new post ("blog", key = class id, name = class name) or page ("cahier", key =
+    child id, name = child's first name) for each recipient: their pending notice about it
+    counts one more, or a new one starts its grace period. The caller leaves out the author."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown activity kind {kind!r}")
+    if not recipients:
+        return
+    await store.add(conn, list(recipients), school_id=school_id, kind=kind, key=key, name=name, url=url)
+
+
+async def seen(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, kind: str, key: UUID) -> bool:
+    """The person opened what the notice was about: it is not sent. True if one was waiting.
+    A notice already being sent is not stopped."""
+    return await store.forget_pending(conn, user_id, kind, key)

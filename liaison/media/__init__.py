@@ -1,0 +1,1 @@
+"""Photos: safe re-encoding, private storage, serving to those who may see them."""

@@ -1,0 +1,53 @@
+"""Who may see a photo: its uploader, and whoever may see a post or page
+that holds it.
+
+The media capability does not know posts or pages: each capability that
+shows photos registers a holder, a function telling whether this user may
+see something of theirs that holds this photo:
+
+    from liaison.media.access import holder
+
+    @holder
+    async def blog_post_holds(conn, user, media_id) -> bool:
+        ...  # True when a post the user may read shows this photo
+
+Registration happens when the holder's module is imported (by its routes
+module, itself imported by liaison/app.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import asyncpg
+
+from liaison.accounts.store import User
+
+Holder = Callable[[asyncpg.Connection | asyncpg.Pool, User, UUID], Awaitable[bool]]
+
+HOLDERS: list[Holder] = []
+
+
+def holder(function: Holder) -> Holder:
+    """Register `function` as a holder (once, however often imported)."""
+    if function not in HOLDERS:
+        HOLDERS.append(function)
+    return function
+
+
+async def may_see(conn: asyncpg.Connection | asyncpg.Pool, user: User, media_id: UUID) -> bool:
+    """True for the uploader, else when a holder says the user may see a post
+    or page holding the photo. Never across schools (the platform admin
+    excepted, as holders decide for them)."""
+    row = await conn.fetchrow("SELECT school_id, uploader_id FROM media WHERE id = $1", media_id)
+    if row is None:
+        return False
+    if row["uploader_id"] == user.id:
+        return True
+    if user.role != "admin" and user.school_id != row["school_id"]:
+        return False
+    for hold in list(HOLDERS):
+        if await hold(conn, user, media_id):
+            return True
+    return False

@@ -1,0 +1,242 @@
+"""Uploading photos, tagging the children on them, and serving them to the
+people who may see them (404 for everyone else, signed out included)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+from starlette.applications import Starlette
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from liaison.accounts.auth import current_session, require_user
+from liaison.accounts.store import User
+from liaison.media import access, files, images, store
+from liaison.web.errors import ApiError, forbidden, invalid, not_found
+from liaison.web.requests import Body, parse_body
+from liaison.web.routing import route
+
+log = logging.getLogger("liaison.media")
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the photo itself
+# What multipart adds around it: boundaries, part headers, a client_id.
+MULTIPART_OVERHEAD = 64 * 1024
+# Photos decoded at once by this process: each may take ~160 MB while it
+# is decoded, so 30 parents sending at 20:00 queue instead of exhausting memory.
+DECODE_SLOTS = 2
+MAX_TAGS = 60
+
+SERVE_HEADERS = {
+    "Cache-Control": "private, max-age=86400",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Disposition": "inline",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+def _too_large() -> ApiError:
+    megabytes = MAX_UPLOAD_BYTES // 1024 // 1024
+    return ApiError(413, "too_large", f"La photo est trop volumineuse ({megabytes} Mo au plus).")
+
+
+def _decode_slots(app: Starlette) -> asyncio.Semaphore:
+    slots = getattr(app.state, "media_decode_slots", None)
+    if slots is None:
+        slots = app.state.media_decode_slots = asyncio.Semaphore(DECODE_SLOTS)
+    return slots
+
+
+async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+    """The body, never more than `limit` bytes (413 as soon as it passes)."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large()
+        yield chunk
+
+
+async def _read_form(request: Request) -> FormData:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";", 1)[0].strip().lower() != "multipart/form-data":
+        raise ApiError(
+            415, "unsupported_media_type", "Envoyez la photo en multipart/form-data, dans le champ « file »."
+        )
+    limit = MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            too_big = int(declared) > limit
+        except ValueError:
+            raise ApiError(400, "bad_request", "En-tête Content-Length invalide.") from None
+        if too_big:
+            raise _too_large()
+    stream = _capped(request, limit)
+    parser = MultiPartParser(request.headers, stream, max_files=1, max_fields=2, max_part_size=1024)
+    try:
+        async with contextlib.aclosing(stream):
+            return await parser.parse()
+    except MultiPartException:
+        message = "Envoi multipart invalide (une seule photo, champ « file »)."
+        raise ApiError(400, "bad_request", message) from None
+    except ClientDisconnect:  # a phone losing its network mid-upload: nobody to answer
+        raise ApiError(400, "bad_request", "Envoi interrompu.") from None
+
+
+def _client_id(form: FormData) -> str | None:
+    unexpected = {name: "Ce champ n'est pas attendu." for name in form if name not in ("file", "client_id")}
+    if unexpected:
+        raise invalid(unexpected)
+    value = form.get("client_id")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= 64:
+        raise invalid({"client_id": "Au plus 64 caractères."})
+    return value
+
+
+async def _process(request: Request, upload: UploadFile) -> images.Processed:
+    async with _decode_slots(request.app):
+        try:
+            return await asyncio.to_thread(images.process, upload.file)
+        except images.ImageTooLarge as error:
+            raise ApiError(422, "image_too_large", error.message) from None
+        except images.NotAnImage as error:
+            raise ApiError(415, "unsupported_media", error.message) from None
+
+
+async def upload(request: Request) -> Response:
+    user = await require_user(request)
+    if user.school_id is None:
+        raise forbidden("Seuls les membres d'une école envoient des photos.")
+    pool = request.app.state.pool
+    form = await _read_form(request)
+    try:
+        client_id = _client_id(form)
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise invalid({"file": "Choisissez une photo."})
+        if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+            raise _too_large()
+        if client_id is not None:
+            first = await store.by_client_id(pool, user.id, client_id)
+            if first is not None:
+                return JSONResponse(store.media_to_api(first), status_code=201)
+        processed = await _process(request, file)
+    finally:
+        await form.close()
+    row = await _save(request, user, processed, client_id)
+    return JSONResponse(store.media_to_api(row), status_code=201)
+
+
+async def _save(request: Request, user: User, processed: images.Processed, client_id: str | None) -> Any:
+    """Files first, then the row: a row never points to missing files, and a
+    failed insert removes the files."""
+    pool = request.app.state.pool
+    root = request.app.state.settings.media_root
+    key = files.new_key()
+    await asyncio.to_thread(files.write, root, key, processed)
+    try:
+        row = await store.insert(
+            pool, school_id=user.school_id, uploader_id=user.id, storage_key=key,
+            content_type=processed.content_type, width=processed.web.width, height=processed.web.height,
+            thumb_width=processed.thumb.width, thumb_height=processed.thumb.height,
+            size=len(processed.web.data) + len(processed.thumb.data), client_id=client_id,
+        )  # fmt: skip
+    except BaseException:
+        await asyncio.to_thread(files.remove, root, key)
+        raise
+    if row is None:  # the same client_id, sent twice at once: the first one wins
+        await asyncio.to_thread(files.remove, root, key)
+        row = await store.by_client_id(pool, user.id, client_id or "")
+        if row is None:
+            raise ApiError(409, "conflict", "Envoi en cours : réessayez dans un instant.")
+    return row
+
+
+async def serve(request: Request) -> Response:
+    """The file, to the uploader and to whoever a holder lets see it; the same
+    404 for everyone else, whether the photo exists or not."""
+    key = request.path_params["key"]
+    variant = request.path_params["variant"]
+    if variant not in files.VARIANTS or not files.valid_key(key):
+        raise not_found()
+    session = await current_session(request)
+    if session is None:
+        raise not_found()
+    pool = request.app.state.pool
+    row = await store.by_key(pool, key)
+    if row is None or not await access.may_see(pool, session.user, row["id"]):
+        raise not_found()
+    path = files.path_of(request.app.state.settings.media_root, key, variant)
+    try:
+        stat = await asyncio.to_thread(os.stat, path)
+    except FileNotFoundError:
+        log.warning("media %s has no %s file", row["id"], variant)
+        raise not_found() from None
+    response = FileResponse(path, stat_result=stat, media_type=row["content_type"], headers=SERVE_HEADERS)
+    # The file of a key never changes: a browser that has it is told so.
+    if request.headers.get("if-none-match") == response.headers["etag"]:
+        kept = {name: value for name, value in response.headers.items() if name in ("etag", "cache-control")}
+        return Response(status_code=304, headers=kept)
+    return response
+
+
+async def _visible_media(request: Request) -> tuple[User, Any]:
+    user = await require_user(request)
+    pool = request.app.state.pool
+    row = await store.get(pool, request.path_params["media_id"])
+    if row is None or not await access.may_see(pool, user, row["id"]):
+        raise not_found()
+    return user, row
+
+
+async def get_media(request: Request) -> Response:
+    user, row = await _visible_media(request)
+    children = None
+    if user.is_staff:
+        children = (await store.tag_views(request.app.state.pool, [row["id"]]))[row["id"]]
+    return JSONResponse(store.media_to_api(row, children))
+
+
+class Tags(Body):
+    child_ids: list[str] = Field(max_length=MAX_TAGS)
+
+
+async def set_children(request: Request) -> Response:
+    user, row = await _visible_media(request)
+    if not user.is_staff:
+        raise forbidden("Seuls les enseignants et la direction indiquent les élèves d'une photo.")
+    tags = await parse_body(request, Tags)
+    child_ids: list[UUID] = []
+    for value in tags.child_ids:
+        try:
+            child_id = UUID(value)
+        except ValueError:
+            raise invalid({"child_ids": "Élève inconnu."}) from None
+        if child_id not in child_ids:
+            child_ids.append(child_id)
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        if await store.school_children(conn, row["school_id"], child_ids) != set(child_ids):
+            raise invalid({"child_ids": "Élève inconnu."})
+        await store.replace_tags(conn, row["id"], child_ids, user.id)
+        children = (await store.tag_views(conn, [row["id"]]))[row["id"]]
+    return JSONResponse(store.media_to_api(row, children))
+
+
+routes = [
+    route("/api/media", POST=upload),
+    route("/api/media/{media_id:uuid}", GET=get_media),
+    route("/api/media/{media_id:uuid}/children", PUT=set_children),
+    route("/media/{key}/{variant}", GET=serve),
+]

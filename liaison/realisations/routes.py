@@ -1,0 +1,129 @@
+"""The cahier de réalisations over HTTP: a child's cahier (list, add a page,
+printable export), class pages, one page (read, delete)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import Field, field_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from liaison.accounts.auth import require_user
+from liaison.activity import service as activity
+from liaison.directory import store as directory
+from liaison.messaging.service import Context
+from liaison.messaging.store import decode_cursor, encode_cursor
+from liaison.realisations import access, policy, service, store
+from liaison.realisations.policy import Action
+from liaison.web.errors import ApiError, invalid
+from liaison.web.pages import page
+from liaison.web.requests import Body, Trimmed, parse_body, query_int
+from liaison.web.routing import route
+
+assert access.realisation_pages  # registers the media holder with the media capability
+
+MAX_TEXT = 20_000
+LIST_DEFAULT, LIST_MAX = 50, 200
+
+
+def _storable(value: str | None) -> str | None:
+    # Valid JSON, but no PostgreSQL text: refused here rather than a 500 there.
+    if value is not None and "\x00" in value:
+        raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
+    return value
+
+
+class NewPage(Body):
+    title: Trimmed(200)
+    body: str = Field(default="", max_length=MAX_TEXT)
+    media_ids: list[str] = Field(default_factory=list, max_length=20)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    _storable = field_validator("title", "body", "client_id")(_storable)
+
+
+def _media_ids(values: list[str]) -> list[UUID]:
+    try:
+        return [UUID(v) for v in values]
+    except ValueError:
+        raise invalid({"media_ids": "Photo inconnue."}) from None
+
+
+async def _create(request: Request, user, kind: str, school_id: UUID, class_id: UUID, child) -> Response:
+    new = await parse_body(request, NewPage)
+    view = await service.create_page(
+        Context.of(request), user, school_id=school_id, kind=kind, class_id=class_id, child=child,
+        title=new.title, body=new.body, media_ids=_media_ids(new.media_ids), client_id=new.client_id,
+    )  # fmt: skip
+    return JSONResponse(view, status_code=201)
+
+
+async def cahier(request: Request) -> Response:
+    user = await require_user(request)
+    pool = request.app.state.pool
+    if request.method == "POST":
+        child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.ADD_PAGE)
+        kind = policy.page_kind(user)
+        return await _create(request, user, kind, child["school_id"], child["class_id"], child)
+    child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.READ)
+    limit = query_int(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
+    cursor = request.query_params.get("next")
+    before = decode_cursor(cursor) if cursor else None
+    if cursor and before is None:
+        raise ApiError(400, "bad_request", "Curseur « next » invalide.")
+    if before is None and user.role == "parent":
+        await activity.seen(pool, user.id, "cahier", child["id"])  # no notice of what was just seen
+    rows = await store.cahier(pool, child["id"], child["class_id"], limit + 1, before)
+    shown = rows[:limit]
+    following = encode_cursor(shown[-1]["created_at"], shown[-1]["id"]) if len(rows) > limit else None
+    return JSONResponse({"pages": await service.pages_view(pool, user, shown), "next": following})
+
+
+async def class_pages(request: Request) -> Response:
+    user = await require_user(request)
+    klass = await service.open_class(request.app.state.pool, user, request.path_params["class_id"])
+    return await _create(request, user, "class", klass["school_id"], klass["id"], None)
+
+
+async def one_page(request: Request) -> Response:
+    user = await require_user(request)
+    ctx = Context.of(request)
+    page_id = request.path_params["page_id"]
+    if request.method == "DELETE":
+        await service.delete_page(ctx, user, page_id)
+        return Response(status_code=204)
+    row = await service.open_page(ctx.pool, user, page_id, Action.READ)
+    return JSONResponse((await service.pages_view(ctx.pool, user, [row]))[0])
+
+
+async def export(request: Request) -> Response:
+    """The whole school year's cahier, to print or save as PDF from the browser."""
+    user = await require_user(request)
+    pool = request.app.state.pool
+    child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.READ)
+    current = service.school_year_of(service.today())
+    year = query_int(request, "year", current, 2000, current)
+    start, end = service.school_year_bounds(year)
+    rows = await store.cahier_between(pool, child["id"], child["class_id"], start, end)
+    school = await directory.get_school(pool, child["school_id"])
+    return page(
+        __file__,
+        "export.html",
+        child=child,
+        class_name=child["class_name"],
+        school=school,
+        school_year=f"{year}-{year + 1}",
+        pages=[
+            (view, service.french_date(row["created_at"]))
+            for view, row in zip(await service.pages_view(pool, user, rows), rows, strict=True)
+        ],
+    )
+
+
+routes = [
+    route("/api/children/{child_id:uuid}/realisations", GET=cahier, POST=cahier),
+    route("/api/children/{child_id:uuid}/realisations/export", GET=export),
+    route("/api/classes/{class_id:uuid}/realisations", POST=class_pages),
+    route("/api/realisations/{page_id:uuid}", GET=one_page, DELETE=one_page),
+]
