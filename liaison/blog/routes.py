@@ -13,25 +13,11 @@ from liaison.blog.policy import ClassAction, PostAction
 from liaison.messaging.service import Context
 from liaison.messaging.store import decode_cursor, encode_cursor
 from liaison.web.errors import ApiError
-from liaison.web.requests import Body, Trimmed, parse_body, query_int
+from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_int, storable
 from liaison.web.routing import route
 
 MAX_BODY = 20_000
 LIST_DEFAULT, LIST_MAX = 50, 200
-
-
-def _storable(value: str | None) -> str | None:
-    # Valid JSON, but no PostgreSQL text: refused here rather than a 500 there.
-    if value is not None and "\x00" in value:
-        raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
-    return value
-
-
-def _text(value: str) -> str:
-    if not value.strip():
-        raise ValueError("Ce champ ne peut pas être vide.")
-    _storable(value)
-    return value
 
 
 MediaIds = list[str]
@@ -43,8 +29,8 @@ class NewPost(Body):
     media_ids: MediaIds = Field(default_factory=list, max_length=service.MAX_MEDIA)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
-    _checked = field_validator("title")(_text)
-    _storable_text = field_validator("body", "client_id")(_storable)
+    _checked = field_validator("title")(nonblank)
+    _storable_text = field_validator("body", "client_id")(storable)
 
 
 class PostChange(Body):
@@ -55,23 +41,23 @@ class PostChange(Body):
     @field_validator("title")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
-        return None if value is None else _text(value)
+        return None if value is None else nonblank(value)
 
-    _storable_text = field_validator("body")(_storable)
+    _storable_text = field_validator("body")(storable)
 
 
 class Review(Body):
     comment: Trimmed(2000)
 
-    _checked = field_validator("comment")(_text)
+    _checked = field_validator("comment")(nonblank)
 
 
 class NewComment(Body):
     body: str = Field(min_length=1, max_length=5000)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
-    _checked = field_validator("body")(_text)
-    _storable_id = field_validator("client_id")(_storable)
+    _checked = field_validator("body")(nonblank)
+    _storable_id = field_validator("client_id")(storable)
 
 
 async def class_posts(request: Request) -> Response:

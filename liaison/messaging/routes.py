@@ -17,25 +17,11 @@ from liaison.messaging.policy import ThreadAction
 from liaison.signups import service as signups
 from liaison.web.errors import ApiError, invalid, not_found
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, parse_body, query_int, read_json, validate
+from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_int, read_json, storable, validate
 from liaison.web.routing import route
 
 MAX_BODY = 20_000
 INBOX_DEFAULT, INBOX_MAX = 50, 200
-
-
-def _storable(value: str | None) -> str | None:
-    # Valid JSON, but no PostgreSQL text: refused here rather than a 500 there.
-    if value is not None and "\x00" in value:
-        raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
-    return value
-
-
-def _text(value: str) -> str:
-    if not value.strip():
-        raise ValueError("Ce champ ne peut pas être vide.")
-    _storable(value)
-    return value
 
 
 class _Create(Body):
@@ -43,8 +29,8 @@ class _Create(Body):
     body: str = Field(min_length=1, max_length=MAX_BODY)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
-    _not_blank = field_validator("subject", "body")(_text)
-    _storable_id = field_validator("client_id")(_storable)
+    _not_blank = field_validator("subject", "body")(nonblank)
+    _storable_id = field_validator("client_id")(storable)
 
 
 class NewDirect(_Create):
@@ -86,8 +72,8 @@ class NewMessage(Body):
     body: str = Field(min_length=1, max_length=MAX_BODY)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
-    _not_blank = field_validator("body")(_text)
-    _storable_id = field_validator("client_id")(_storable)
+    _not_blank = field_validator("body")(nonblank)
+    _storable_id = field_validator("client_id")(storable)
 
 
 class ReadUpTo(Body):

@@ -18,7 +18,7 @@ from liaison.realisations import access, policy, service, store
 from liaison.realisations.policy import Action
 from liaison.web.errors import ApiError, invalid
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, parse_body, query_int
+from liaison.web.requests import Body, Trimmed, parse_body, query_int, storable
 from liaison.web.routing import route
 
 assert access.realisation_pages  # registers the media holder with the media capability
@@ -27,20 +27,13 @@ MAX_TEXT = 20_000
 LIST_DEFAULT, LIST_MAX = 50, 200
 
 
-def _storable(value: str | None) -> str | None:
-    # Valid JSON, but no PostgreSQL text: refused here rather than a 500 there.
-    if value is not None and "\x00" in value:
-        raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
-    return value
-
-
 class NewPage(Body):
     title: Trimmed(200)
     body: str = Field(default="", max_length=MAX_TEXT)
     media_ids: list[str] = Field(default_factory=list, max_length=20)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
-    _storable = field_validator("title", "body", "client_id")(_storable)
+    _storable = field_validator("title", "body", "client_id")(storable)
 
 
 def _media_ids(values: list[str]) -> list[UUID]:

@@ -142,3 +142,18 @@ def query_int(request: Request, name: str, default: int, minimum: int, maximum: 
     if not minimum <= value <= maximum:
         raise ApiError(400, "bad_request", f"Le paramètre {name} doit être entre {minimum} et {maximum}.")
     return value
+
+
+# Field validators shared by the models of every capability.
+def storable(value: str | None) -> str | None:
+    """Valid JSON, but no PostgreSQL text: refused here rather than a 500 there."""
+    if value is not None and "\x00" in value:
+        raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
+    return value
+
+
+def nonblank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Ce champ ne peut pas être vide.")
+    storable(value)
+    return value

@@ -94,6 +94,15 @@ export function when(iso) {
   return dayFormat.format(moment);
 }
 
+// "aujourd'hui à 14:05", "hier à 14:05", "le mar. 3 nov. à 14:05".
+export function at(iso) {
+  const day = isoDay(new Date(iso));
+  const today = isoDay();
+  if (day === today) return `aujourd'hui à ${time(iso)}`;
+  if (day === addDays(today, -1)) return `hier à ${time(iso)}`;
+  return `le ${when(iso)} à ${time(iso)}`;
+}
+
 export function longDay(isoOrDate) {
   const moment = typeof isoOrDate === "string" && isoOrDate.length === 10 ? new Date(`${isoOrDate}T12:00:00Z`) : new Date(isoOrDate);
   return longDayFormat.format(moment);

@@ -2,18 +2,10 @@
 // paper), who the school could not reach; live, with a reminder for the
 // families that have not signed and paper slips to print.
 import { api } from "../api.js";
-import { h, icon, when, time, isoDay, addDays, errorBox, showError, rendered, toast } from "../dom.js";
+import { h, icon, when, time, isoDay, addDays, errorBox, showError, rendered, toast, at } from "../dom.js";
 
 const CHANNELS = [["websocket", "application"], ["push", "notification"], ["email", "courriel"]];
 
-// "aujourd'hui à 14:05", "hier à 14:05", "le mar. 3 nov. à 14:05".
-function at(iso) {
-  const day = isoDay(new Date(iso));
-  const today = isoDay();
-  if (day === today) return `aujourd'hui à ${time(iso)}`;
-  if (day === addDays(today, -1)) return `hier à ${time(iso)}`;
-  return `le ${when(iso)} à ${time(iso)}`;
-}
 
 function reached(family) {
   return family.guardians.some((g) => Object.values(g.delivered || {}).some(Boolean));

@@ -2,7 +2,7 @@
 // on the staff has seen it, what went to the director. Live: a report made
 // now appears at once.
 import { api } from "../api.js";
-import { h, icon, field, when, time, longDay, isoDay, addDays, errorBox, showError, rendered } from "../dom.js";
+import { h, icon, field, when, time, longDay, isoDay, addDays, errorBox, showError, rendered, at } from "../dom.js";
 
 export const REASONS = {
   illness: "Maladie",
@@ -19,13 +19,6 @@ export const PARTS = {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function at(iso) {
-  const day = isoDay(new Date(iso));
-  const today = isoDay();
-  if (day === today) return `aujourd'hui à ${time(iso)}`;
-  if (day === addDays(today, -1)) return `hier à ${time(iso)}`;
-  return `le ${when(iso)} à ${time(iso)}`;
-}
 
 function weekend(day) {
   const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
