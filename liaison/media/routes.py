@@ -20,7 +20,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from liaison.accounts.auth import current_session, require_user
 from liaison.accounts.store import User
-from liaison.media import access, files, images, store
+from liaison.media import access, files, images, service, store
 from liaison.web.errors import ApiError, forbidden, invalid, not_found
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
@@ -135,33 +135,8 @@ async def upload(request: Request) -> Response:
         processed = await _process(request, file)
     finally:
         await form.close()
-    row = await _save(request, user, processed, client_id)
+    row = await service.save(pool, request.app.state.settings.media_root, user, processed, client_id)
     return JSONResponse(store.media_to_api(row), status_code=201)
-
-
-async def _save(request: Request, user: User, processed: images.Processed, client_id: str | None) -> Any:
-    """Files first, then the row: a row never points to missing files, and a
-    failed insert removes the files."""
-    pool = request.app.state.pool
-    root = request.app.state.settings.media_root
-    key = files.new_key()
-    await asyncio.to_thread(files.write, root, key, processed)
-    try:
-        row = await store.insert(
-            pool, school_id=user.school_id, uploader_id=user.id, storage_key=key,
-            content_type=processed.content_type, width=processed.web.width, height=processed.web.height,
-            thumb_width=processed.thumb.width, thumb_height=processed.thumb.height,
-            size=len(processed.web.data) + len(processed.thumb.data), client_id=client_id,
-        )  # fmt: skip
-    except BaseException:
-        await asyncio.to_thread(files.remove, root, key)
-        raise
-    if row is None:  # the same client_id, sent twice at once: the first one wins
-        await asyncio.to_thread(files.remove, root, key)
-        row = await store.by_client_id(pool, user.id, client_id or "")
-        if row is None:
-            raise ApiError(409, "conflict", "Envoi en cours : réessayez dans un instant.")
-    return row
 
 
 async def serve(request: Request) -> Response:

@@ -353,6 +353,18 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     # The demo is a carnet in use: an announcement to sign, a conversation with a teacher.
     inbox = parent_inbox(port, login)
     assert inbox == [("Réunion des parents jeudi à 18 h", True), ("Sortie de vendredi", False)]
+    # …and a cahier with a drawing, whose photo is served to the family.
+    token = sign_in(port, login, DEMO_PASSWORD).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    drawings = [
+        page
+        for child in children
+        for page in httpx.get(f"http://127.0.0.1:{port}/api/children/{child}/realisations", headers=auth).json()["pages"]
+        if page["title"] == "Ma maison"
+    ]
+    assert len(drawings) == 1
+    photo = httpx.get(f"http://127.0.0.1:{port}{drawings[0]['media'][0]['url']}", headers=auth)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     assert (data_dir / "secret_key").stat().st_mode & 0o777 == 0o600
 
     # Ctrl-C: a clean exit, and the embedded PostgreSQL stopped with it.

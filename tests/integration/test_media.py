@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import asyncpg
 import httpx
@@ -25,7 +24,7 @@ import pytest
 from PIL import Image
 
 from liaison.accounts.store import User, get_user
-from liaison.media import access, images, routes, store
+from liaison.media import access, images, service, store
 from liaison.web.errors import ApiError
 from tests import photos
 from tests.world import activate, build_world
@@ -583,9 +582,8 @@ async def test_attachable(api, db, world):
 async def test_a_failed_insert_leaves_no_files(server, db, world):
     """Files first, then the row: when the row cannot be written (here a school
     that does not exist), the files written for it are removed."""
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(pool=db, settings=server.settings)))
     stranger = User(uuid.uuid4(), "personne", "parent", uuid.uuid4(), "Personne")
     before = media_files(server.settings.media_root)
     with pytest.raises(asyncpg.ForeignKeyViolationError):
-        await routes._save(request, stranger, images.process(photos.jpeg()), None)
+        await service.save(db, server.settings.media_root, stranger, images.process(photos.jpeg()), None)
     assert media_files(server.settings.media_root) == before

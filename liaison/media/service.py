@@ -1,0 +1,38 @@
+"""Keeping a processed photo: its files and its row, always both or neither."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from liaison.accounts.store import User
+from liaison.media import files, images, store
+from liaison.web.errors import ApiError
+
+
+async def save(
+    pool: asyncpg.Pool, root: Path, user: User, processed: images.Processed, client_id: str | None
+) -> Any:
+    """Files first, then the row: a row never points to missing files, and a
+    failed insert removes the files."""
+    key = files.new_key()
+    await asyncio.to_thread(files.write, root, key, processed)
+    try:
+        row = await store.insert(
+            pool, school_id=user.school_id, uploader_id=user.id, storage_key=key,
+            content_type=processed.content_type, width=processed.web.width, height=processed.web.height,
+            thumb_width=processed.thumb.width, thumb_height=processed.thumb.height,
+            size=len(processed.web.data) + len(processed.thumb.data), client_id=client_id,
+        )  # fmt: skip
+    except BaseException:
+        await asyncio.to_thread(files.remove, root, key)
+        raise
+    if row is None:  # the same client_id, sent twice at once: the first one wins
+        await asyncio.to_thread(files.remove, root, key)
+        row = await store.by_client_id(pool, user.id, client_id or "")
+        if row is None:
+            raise ApiError(409, "conflict", "Envoi en cours : réessayez dans un instant.")
+    return row
