@@ -36,18 +36,15 @@ def holder(function: Holder) -> Holder:
     return function
 
 
-async def may_see(conn: asyncpg.Connection | asyncpg.Pool, user: User, media_id: UUID) -> bool:
-    """True for the uploader, else when a holder says the user may see a post
-    or page holding the photo. Never across schools (the platform admin
-    excepted, as holders decide for them)."""
-    row = await conn.fetchrow("SELECT school_id, uploader_id FROM media WHERE id = $1", media_id)
-    if row is None:
-        return False
-    if row["uploader_id"] == user.id:
+async def may_see(conn: asyncpg.Connection | asyncpg.Pool, user: User, media: asyncpg.Record) -> bool:
+    """True for the uploader of `media` (its row), else when a holder says the
+    user may see a post or page holding the photo. Never across schools (the
+    platform admin excepted, as holders decide for them)."""
+    if media["uploader_id"] == user.id:
         return True
-    if user.role != "admin" and user.school_id != row["school_id"]:
+    if user.role != "admin" and user.school_id != media["school_id"]:
         return False
     for hold in list(HOLDERS):
-        if await hold(conn, user, media_id):
+        if await hold(conn, user, media["id"]):
             return True
     return False

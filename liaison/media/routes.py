@@ -149,10 +149,11 @@ async def serve(request: Request) -> Response:
     session = await current_session(request)
     if session is None:
         raise not_found()
-    pool = request.app.state.pool
-    row = await store.by_key(pool, key)
-    if row is None or not await access.may_see(pool, session.user, row["id"]):
-        raise not_found()
+    # One connection for the whole check: a page of thumbnails asks this many times.
+    async with request.app.state.pool.acquire() as conn:
+        row = await store.by_key(conn, key)
+        if row is None or not await access.may_see(conn, session.user, row):
+            raise not_found()
     path = files.path_of(request.app.state.settings.media_root, key, variant)
     try:
         stat = await asyncio.to_thread(os.stat, path)
@@ -169,10 +170,10 @@ async def serve(request: Request) -> Response:
 
 async def _visible_media(request: Request) -> tuple[User, Any]:
     user = await require_user(request)
-    pool = request.app.state.pool
-    row = await store.get(pool, request.path_params["media_id"])
-    if row is None or not await access.may_see(pool, user, row["id"]):
-        raise not_found()
+    async with request.app.state.pool.acquire() as conn:
+        row = await store.get(conn, request.path_params["media_id"])
+        if row is None or not await access.may_see(conn, user, row):
+            raise not_found()
     return user, row
 
 
