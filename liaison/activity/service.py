@@ -18,6 +18,9 @@ import asyncpg
 
 from liaison.activity import store
 from liaison.activity.policy import KINDS
+from liaison.activity.store import Topic
+
+__all__ = ["Topic", "record", "record_each", "seen"]
 
 
 async def record(
@@ -33,11 +36,14 @@ async def record(
     """One new post ("blog", key = class id, name = class name) or page ("cahier", key =
     child id, name = child's first name) for each recipient: their pending notice about it
     counts one more, or a new one starts its grace period. The caller leaves out the author."""
+    await record_each(conn, [Topic(key, name, url, list(recipients))], school_id=school_id, kind=kind)
+
+
+async def record_each(conn: asyncpg.Connection, topics: list[Topic], *, school_id: UUID, kind: str) -> None:
+    """`record` for several topics at once (a class page: each child's cahier), in one statement."""
     if kind not in KINDS:
         raise ValueError(f"unknown activity kind {kind!r}")
-    if not recipients:
-        return
-    await store.add(conn, list(recipients), school_id=school_id, kind=kind, key=key, name=name, url=url)
+    await store.add(conn, topics, school_id=school_id, kind=kind)
 
 
 async def seen(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, kind: str, key: UUID) -> bool:

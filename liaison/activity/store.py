@@ -30,29 +30,36 @@ class Notice:
     first_try_at: dt.datetime | None
 
 
-async def add(
-    conn: asyncpg.Connection,
-    user_ids: list[UUID],
-    *,
-    school_id: UUID,
-    kind: str,
-    key: UUID,
-    name: str,
-    url: str,
-) -> None:
-    """One more post or page for each person: a new pending notice, or +1 on theirs.
-    Sorted, so that two writers touching the same people lock them in one order."""
+@dataclass(frozen=True)
+class Topic:
+    """What a notice is about, for some of its readers: a cahier, a blog."""
+
+    key: UUID
+    name: str
+    url: str
+    recipients: list[UUID]
+
+
+async def add(conn: asyncpg.Connection, topics: list[Topic], *, school_id: UUID, kind: str) -> None:
+    """One more post or page for each person of each topic, in one statement (a
+    class page is news in every child's cahier): a new pending notice, or +1 on
+    theirs. Sorted, so that two writers touching the same people lock them in one order."""
+    rows = sorted({(user, t.key, t.name, t.url) for t in topics for user in t.recipients})
+    if not rows:
+        return
+    users, keys, names, urls = (list(column) for column in zip(*rows, strict=True))
     await conn.execute(
         """INSERT INTO activity_notices AS n (user_id, school_id, kind, key, name, url)
-           SELECT u, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS t(u) ORDER BY u
+           SELECT u, $5, $6, k, na, ur FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])
+               AS t(u, k, na, ur) ORDER BY u, k
            ON CONFLICT (user_id, kind, key) WHERE state = 'pending'
            DO UPDATE SET count = n.count + 1, last_at = now(), name = EXCLUDED.name, url = EXCLUDED.url""",
-        sorted(set(user_ids)),
+        users,
+        keys,
+        names,
+        urls,
         school_id,
         kind,
-        key,
-        name,
-        url,
     )
 
 

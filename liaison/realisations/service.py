@@ -196,13 +196,12 @@ async def _notify(
     """A grouped notice per child to its guardians (a class page: every child of
     the class), not to the author."""
     child_ids = [child_id] if child_id else await store.class_children(conn, class_id)
-    for child in await store.children_with_guardians(conn, child_ids):
-        recipients = [g for g in child["guardians"] if g != user.id]
-        if recipients:
-            await activity.record(
-                conn, recipients, school_id=school_id, kind="cahier", key=child["id"],
-                name=child["first_name"], url=f"/#/cahier/{child['id']}",
-            )  # fmt: skip
+    topics = [
+        activity.Topic(child["id"], child["first_name"], f"/#/cahier/{child['id']}",
+                       [g for g in child["guardians"] if g != user.id])
+        for child in await store.children_with_guardians(conn, child_ids)
+    ]  # fmt: skip
+    await activity.record_each(conn, topics, school_id=school_id, kind="cahier")
 
 
 async def delete_page(ctx: Context, user: User, page_id: UUID) -> None:
