@@ -6,7 +6,7 @@
 A scratch database (dropped at the end) gets a school with a class of 25
 pupils (one guardian each) and its teacher, written with the directory store,
 and session tokens for the teacher and one guardian. The service runs in this
-process, on a real port (uvicorn, as `tests/conftest.py`'s RunningServer does;
+process, on a real port (`tests/conftest.py`'s RunningServer;
 in-memory bus, photos in a temporary folder), and is driven by httpx clients
 from the same process, each on a keep-alive connection.
 
@@ -51,7 +51,6 @@ import random
 import resource
 import secrets
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -63,19 +62,18 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import uvicorn
 from PIL import Image, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from liaison.accounts import store as accounts
-from liaison.app import create_app
 from liaison.config import Settings
 from liaison.directory import store as directory
 from liaison.directory.csv_import import parse_roster
 from liaison.media import files, images
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
+from tests.conftest import RunningServer
 from tests.photos import spying_exif
 
 WIDTH, HEIGHT = 4000, 3000
@@ -84,12 +82,6 @@ PUPILS = 25
 
 
 # -- measuring ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _p(values: list[float], q: float) -> float:
@@ -225,33 +217,6 @@ async def setup(dsn: str) -> dict:
     return {"class_id": str(classes[0]["id"]), "teacher": teacher_token, "guardian": guardian_token}
 
 
-class Server:
-    """The service on a real port in this process (tests/conftest.py's RunningServer)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.url = f"http://127.0.0.1:{_free_port()}"
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=int(self.url.rsplit(":", 1)[1]), log_config=None,
-            lifespan="on", access_log=False, ws="websockets-sansio", timeout_graceful_shutdown=5,
-        )  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-                raise RuntimeError("the server stopped during start-up")
-            await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        self.server.should_exit = True
-        if self.task is not None:
-            await self.task
-
-
 async def upload(client: httpx.AsyncClient, photo: bytes) -> tuple[float, dict]:
     started = time.perf_counter()
     response = await client.post("/api/media", files={"file": ("IMG_2041.jpg", photo, "image/jpeg")})
@@ -301,7 +266,7 @@ async def run(args: argparse.Namespace) -> None:
     await admin.execute(f'CREATE DATABASE "{name}"')
     dsn = args.dsn.rsplit("/", 1)[0] + "/" + name
     folder = Path(tempfile.mkdtemp(prefix="liaison-bench-media-"))
-    server: Server | None = None
+    server: RunningServer | None = None
     clients: list[httpx.AsyncClient] = []
     try:
         plan = await setup(dsn)
@@ -309,7 +274,7 @@ async def run(args: argparse.Namespace) -> None:
             database_url=dsn, secret_key=secrets.token_urlsafe(32), data_dir=folder, media_dir=folder / "media",
             log_level="WARNING",
         )  # fmt: skip
-        server = Server(settings)
+        server = RunningServer(settings)
         await server.start()
 
         def client(token: str | None) -> httpx.AsyncClient:
