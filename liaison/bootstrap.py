@@ -8,6 +8,7 @@ import asyncpg
 
 from liaison.accounts import passwords, store
 from liaison.config import Settings
+from liaison.core.people import User
 
 log = logging.getLogger("liaison.bootstrap")
 
@@ -16,7 +17,7 @@ class AdminError(Exception):
     pass
 
 
-async def create_admin(conn: asyncpg.Connection, login: str, password: str) -> store.User:
+async def create_admin(conn: asyncpg.Connection, login: str, password: str) -> User:
     login = login.strip().lower()
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):
         raise AdminError("Identifiant invalide : 1 à 64 caractères, sans espace.")

@@ -11,11 +11,10 @@ import asyncpg
 
 from liaison.absences import store
 from liaison.bus import Bus
-from liaison.delivery.policy import PARIS
+from liaison.core.clock import PARIS, iso
+from liaison.core.events import NewEvent
 from liaison.directory import store as directory
 from liaison.messaging import store as threads
-from liaison.messaging.store import iso
-from liaison.realtime.store import NewEvent
 from liaison.realtime.writer import change
 
 

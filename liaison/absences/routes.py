@@ -12,12 +12,12 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.absences import service, store
 from liaison.accounts.auth import require_user
-from liaison.delivery.policy import PARIS
+from liaison.core.clock import PARIS
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, not_found
 from liaison.directory import policy as directory_policy
 from liaison.directory import store as directory
 from liaison.directory.policy import ClassAction, SchoolAction
-from liaison.messaging.service import Context
-from liaison.web.errors import ApiError, not_found
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 
@@ -38,7 +38,7 @@ def _date(value: str, field: str) -> dt.date:
     except ValueError:
         raise ApiError(
             422,
-            "invalid",
+            ErrorCode.INVALID,
             "Certains champs sont invalides.",
             fields={field: "Date invalide (attendu AAAA-MM-JJ)."},
         ) from None
@@ -53,7 +53,7 @@ async def report(request: Request) -> Response:
         raise not_found() from None
     if "\x00" in new.note:
         raise ApiError(
-            422, "invalid", "Certains champs sont invalides.", fields={"note": "Caractère interdit."}
+            422, ErrorCode.INVALID, "Certains champs sont invalides.", fields={"note": "Caractère interdit."}
         )
     absence, thread = await service.report(
         Context.of(request),
@@ -83,7 +83,9 @@ async def class_register(request: Request) -> Response:
     try:
         day = dt.date.fromisoformat(raw) if raw else dt.datetime.now(PARIS).date()  # the school's day
     except ValueError:
-        raise ApiError(400, "bad_request", "Paramètre « date » invalide (attendu AAAA-MM-JJ).") from None
+        raise ApiError(
+            400, ErrorCode.BAD_REQUEST, "Paramètre « date » invalide (attendu AAAA-MM-JJ)."
+        ) from None
     return JSONResponse(await service.day_register(Context.of(request), klass["id"], day))
 
 

@@ -10,14 +10,15 @@ import asyncpg
 
 from liaison.absences import rules, store
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
-from liaison.delivery.policy import PARIS
+from liaison.core.clock import PARIS, iso
+from liaison.core.context import Context
+from liaison.core.errors import forbidden, invalid, not_found
+from liaison.core.events import NewEvent
+from liaison.core.people import User
 from liaison.directory import store as directory
 from liaison.messaging import service as messaging
 from liaison.messaging import store as threads
-from liaison.messaging.store import NewThread, iso
-from liaison.realtime.store import NewEvent
-from liaison.web.errors import forbidden, invalid, not_found
+from liaison.messaging.store import NewThread
 
 
 def absence_to_api(
@@ -40,7 +41,7 @@ def absence_to_api(
 
 
 async def report(
-    ctx: messaging.Context,
+    ctx: Context,
     user: User,
     *,
     child_id: UUID,
@@ -103,7 +104,7 @@ async def report(
     return absence_to_api(row, name, user, None), thread
 
 
-async def day_register(ctx: messaging.Context, class_id: UUID, day: dt.date) -> dict[str, Any]:
+async def day_register(ctx: Context, class_id: UUID, day: dt.date) -> dict[str, Any]:
     rows = await store.register(ctx.pool, class_id, day)
     flags = await store.flags_of(ctx.pool, [r["id"] for r in rows], day)
     names = await directory.child_names(ctx.pool, [r["child_id"] for r in rows])

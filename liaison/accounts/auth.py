@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from liaison.accounts import store, tokens
-from liaison.accounts.store import User
-from liaison.web.errors import ApiError
+from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.people import User
 
 SESSION_COOKIE = "liaison_session"
 CSRF_HEADER = "x-csrf-token"
@@ -66,14 +66,14 @@ def csrf_for(connection: HTTPConnection, session: Session) -> str:
 async def require_session(connection: HTTPConnection) -> Session:
     session = await current_session(connection)
     if session is None:
-        raise ApiError(401, "unauthorized", "Vous devez vous connecter.")
+        raise ApiError(401, ErrorCode.UNAUTHORIZED, "Vous devez vous connecter.")
     method = connection.scope.get("method", "GET")
     if session.by_cookie and method not in _SAFE_METHODS:
         sent = connection.headers.get(CSRF_HEADER, "")
         if not sent or not tokens.same(sent, csrf_for(connection, session)):
             raise ApiError(
                 403,
-                "csrf",
+                ErrorCode.CSRF,
                 "Jeton de sécurité manquant ou invalide : rechargez la page et réessayez.",
             )
     return session

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from liaison.accounts import passwords, store
 from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
 from liaison.accounts.ratelimit import Limit
-from liaison.accounts.store import User
-from liaison.web.errors import ApiError
+from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.people import User
 from liaison.web.requests import Body, Trimmed, parse_body
 from liaison.web.routing import route
 
@@ -97,7 +97,7 @@ async def sign_in(request: Request) -> Response:
     if wait:
         raise ApiError(
             429,
-            "too_many_attempts",
+            ErrorCode.TOO_MANY_ATTEMPTS,
             "Trop de tentatives de connexion. Réessayez dans quelques minutes.",
             headers={"Retry-After": str(wait)},
         )
@@ -107,7 +107,7 @@ async def sign_in(request: Request) -> Response:
         await counter.record_failure(login, per_login)
         await counter.record_failure(ip, per_ip)
         log.info("sign-in failed", extra={"event": "signin_failed", "ip": ip})
-        raise ApiError(401, "bad_credentials", "Identifiant ou mot de passe incorrect.")
+        raise ApiError(401, ErrorCode.BAD_CREDENTIALS, "Identifiant ou mot de passe incorrect.")
     await counter.reset(login, per_login)
     return await _signed_in(request, user)
 
@@ -130,7 +130,7 @@ async def activate(request: Request) -> Response:
     if wait:
         raise ApiError(
             429,
-            "too_many_attempts",
+            ErrorCode.TOO_MANY_ATTEMPTS,
             "Trop de tentatives. Réessayez dans quelques minutes.",
             headers={"Retry-After": str(wait)},
         )
@@ -138,11 +138,13 @@ async def activate(request: Request) -> Response:
         user = await store.consume_activation_code(conn, body.code)
         if user is None:
             await counter.record_failure(ip, per_ip)
-            raise ApiError(404, "unknown_code", "Ce code d'activation est inconnu, expiré ou déjà utilisé.")
+            raise ApiError(
+                404, ErrorCode.UNKNOWN_CODE, "Ce code d'activation est inconnu, expiré ou déjà utilisé."
+            )
         problem = passwords.password_problem(body.password, login=user.login)
         if problem:
             # Raising rolls the transaction back: the code stays usable.
-            raise ApiError(422, "weak_password", problem, fields={"password": problem})
+            raise ApiError(422, ErrorCode.WEAK_PASSWORD, problem, fields={"password": problem})
         await store.set_password(conn, user.id, await passwords.hash_password(body.password))
     return await _signed_in(request, user)
 
@@ -171,7 +173,9 @@ async def put_preferences(request: Request) -> Response:
     sent = update.model_fields_set
     for name in ("email", "push"):
         if name in sent and getattr(update, name) is None:
-            raise ApiError(422, "invalid", "Certains champs sont invalides.", fields={name: "Valeur nulle."})
+            raise ApiError(
+                422, ErrorCode.INVALID, "Certains champs sont invalides.", fields={name: "Valeur nulle."}
+            )
     if update.email is not None:
         prefs["email"] = update.email
     if update.push is not None:
@@ -186,7 +190,7 @@ async def put_preferences(request: Request) -> Response:
             if start == end:
                 raise ApiError(
                     422,
-                    "invalid",
+                    ErrorCode.INVALID,
                     "Certains champs sont invalides.",
                     fields={"quiet_hours": "Le début et la fin doivent être différents."},
                 )

@@ -12,47 +12,9 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import tokens
+from liaison.core.people import User
 
-ROLES = ("admin", "director", "teacher", "parent", "student")
-STAFF_ROLES = ("director", "teacher")
 MAX_ACTIVE_CODES = 5  # per account; older ones are dropped when a new one is issued
-
-
-@dataclass(frozen=True)
-class User:
-    id: UUID
-    login: str
-    role: str
-    school_id: UUID | None
-    display_name: str
-    first_name: str = ""
-    last_name: str = ""
-    email: str | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "display_name": self.display_name,
-            "role": self.role,
-            "school_id": str(self.school_id) if self.school_id else None,
-        }
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> User:
-        return cls(
-            id=row["id"],
-            login=row["login"],
-            role=row["role"],
-            school_id=row["school_id"],
-            display_name=row["display_name"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            email=row["email"],
-        )
 
 
 _USER_COLUMNS = "id, login, role, school_id, display_name, first_name, last_name, email"

@@ -12,11 +12,11 @@ from starlette.responses import JSONResponse, Response
 from liaison.accounts.auth import require_user
 from liaison.accounts.store import get_user
 from liaison.agenda import service, store
+from liaison.core.errors import forbidden, invalid, not_found
 from liaison.directory import policy as directory_policy
 from liaison.directory import store as directory
 from liaison.directory.policy import SchoolAction
 from liaison.messaging import store as threads
-from liaison.web.errors import forbidden, invalid, not_found
 from liaison.web.requests import Body, Trimmed, parse_body
 from liaison.web.routing import route
 

@@ -12,9 +12,9 @@ from uuid import UUID
 import asyncpg
 from icalendar import Calendar, Event
 
-from liaison.accounts.store import User
+from liaison.core.clock import iso
+from liaison.core.people import User
 from liaison.directory import store as directory
-from liaison.messaging.store import iso
 
 
 def event_to_api(row: asyncpg.Record) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from uuid import UUID
 
 import asyncpg
 
-from liaison.accounts.store import User
 from liaison.blog import policy, store
 from liaison.blog.policy import ClassFacts, PostAction, PostFacts
 from liaison.consent import store as consent_store
+from liaison.core.people import User
 from liaison.media import store as media_store
 from liaison.media.access import holder
 

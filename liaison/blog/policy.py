@@ -19,9 +19,9 @@ from collections.abc import Set
 from dataclasses import dataclass
 from uuid import UUID
 
-from liaison.accounts.store import User
 from liaison.consent import policy as consent_policy
-from liaison.directory.policy import Decision, enforce
+from liaison.core.decisions import Decision, enforce
+from liaison.core.people import User
 
 __all__ = [
     "ClassAction",

@@ -10,9 +10,9 @@ from liaison.accounts.auth import require_user
 from liaison.blog import access as _access  # noqa: F401  (registers the blog's media holder)
 from liaison.blog import service
 from liaison.blog.policy import ClassAction, PostAction
-from liaison.messaging.service import Context
-from liaison.messaging.store import decode_cursor, encode_cursor
-from liaison.web.errors import ApiError
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.paging import decode_cursor, encode_cursor
 from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_int, storable
 from liaison.web.routing import route
 
@@ -76,7 +76,7 @@ async def class_posts(request: Request) -> Response:
     cursor = request.query_params.get("next")
     after = decode_cursor(cursor) if cursor else None
     if cursor and after is None:
-        raise ApiError(400, "bad_request", "Curseur de pagination invalide.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur de pagination invalide.")
     posts, last = await service.list_posts(ctx, user, class_id, limit, after)
     return JSONResponse(
         {"posts": posts, "next": encode_cursor(last["activity_at"], last["id"]) if last else None}

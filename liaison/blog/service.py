@@ -21,19 +21,19 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
 from liaison.activity import service as activity
 from liaison.blog import policy, store
 from liaison.blog.policy import ClassAction, ClassFacts, CommentAction, PostAction, PostFacts
 from liaison.consent import policy as consent_policy
 from liaison.consent import service as consent
 from liaison.consent import store as consent_store
+from liaison.core.clock import iso
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.core.events import NewEvent
+from liaison.core.people import User
 from liaison.media import store as media_store
-from liaison.messaging.service import Context
-from liaison.messaging.store import iso
-from liaison.realtime.store import NewEvent
 from liaison.realtime.writer import Change, change
-from liaison.web.errors import ApiError, invalid, not_found
 
 MAX_MEDIA = 20
 
@@ -253,7 +253,9 @@ def media_uuids(values: list[str]) -> list[UUID]:
 
 async def _replay(ctx: Context, user: User, earlier: asyncpg.Record, class_id: UUID) -> dict[str, Any]:
     if earlier["class_id"] != class_id:
-        raise ApiError(409, "client_id_reused", "Cet identifiant client a déjà servi pour un autre article.")
+        raise ApiError(
+            409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour un autre article."
+        )
     klass = await class_of(ctx.pool, user, class_id)
     return await post_view(ctx.pool, await viewer_of(ctx.pool, user, klass), earlier)
 
@@ -383,7 +385,7 @@ async def reject(ctx: Context, user: User, post_id: UUID, comment: str) -> dict[
         post, klass = await _locked(current, user, post_id, PostAction.REJECT)
         if post["status"] == "published":
             raise ApiError(
-                409, "already_published", "Cet article est déjà publié : supprimez-le ou modifiez-le."
+                409, ErrorCode.ALREADY_PUBLISHED, "Cet article est déjà publié : supprimez-le ou modifiez-le."
             )
         post = await store.reject(current.conn, post["id"], comment)
         await _tell(current, klass, post, "post.rejected")
@@ -406,7 +408,7 @@ async def delete(ctx: Context, user: User, post_id: UUID) -> None:
 async def _comment_replay(ctx: Context, user: User, earlier: asyncpg.Record, post_id: UUID) -> dict[str, Any]:
     if earlier["post_id"] != post_id:
         raise ApiError(
-            409, "client_id_reused", "Cet identifiant client a déjà servi pour un autre commentaire."
+            409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour un autre commentaire."
         )
     return comment_to_api(earlier, user)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Set
 from uuid import UUID
 
-from liaison.accounts.store import User
-from liaison.directory.policy import Decision
+from liaison.core.decisions import Decision
+from liaison.core.people import User
 
 ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 

@@ -7,11 +7,11 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
 from liaison.consent import policy, store
+from liaison.core.decisions import enforce
+from liaison.core.errors import not_found
+from liaison.core.events import NewEvent
 from liaison.directory import store as directory
-from liaison.directory.policy import enforce
-from liaison.realtime.store import NewEvent
 from liaison.realtime.writer import change
-from liaison.web.errors import not_found
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 

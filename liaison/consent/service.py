@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from liaison.consent import store
-from liaison.web.errors import ApiError
+from liaison.core.errors import ApiError, ErrorCode
 
 
 def consent_missing(children: list[asyncpg.Record]) -> ApiError:
@@ -21,7 +21,7 @@ def consent_missing(children: list[asyncpg.Record]) -> ApiError:
         message = f"Photos de {listed} : il manque l'accord de leurs responsables pour publier."
     return ApiError(
         409,
-        "consent_missing",
+        ErrorCode.CONSENT_MISSING,
         message,
         extra={"children": [{"id": str(c["id"]), "display_name": c["display_name"]} for c in children]},
     )

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from liaison.messaging.store import iso
+from liaison.core.clock import iso
 
 Conn = asyncpg.Connection | asyncpg.Pool
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from liaison.core.clock import PARIS
+
 PUSH, EMAIL = "push", "email"
 DIGEST_HOUR = dt.time(17, 0)
 GIVE_UP_AFTER = dt.timedelta(days=1)

@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
+from liaison.core.errors import ApiError, ErrorCode, forbidden, not_found
 from liaison.delivery import keys
 from liaison.delivery import store as log_store
 from liaison.delivery.push import EndpointRefused, check_endpoint
-from liaison.web.errors import ApiError, forbidden, not_found
 from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, parse_body
 from liaison.web.routing import route
@@ -46,7 +46,7 @@ async def subscribe(request: Request) -> Response:
     try:
         await check_endpoint(new.endpoint, request.app.state.settings.push_allow_private_endpoints)
     except EndpointRefused as refused:
-        raise ApiError(422, "invalid", str(refused), fields={"endpoint": str(refused)}) from None
+        raise ApiError(422, ErrorCode.INVALID, str(refused), fields={"endpoint": str(refused)}) from None
     await log_store.subscribe(request.app.state.pool, user.id, new.endpoint, new.keys.p256dh, new.keys.auth)
     return JSONResponse({"endpoint": new.endpoint}, status_code=201)
 

@@ -18,6 +18,8 @@ from liaison.accounts import store as accounts
 from liaison.blog import service as blog
 from liaison.bus import MemoryBus
 from liaison.config import Settings
+from liaison.core.context import Context
+from liaison.core.people import User
 from liaison.directory import store as directory
 from liaison.media import images
 from liaison.media import service as media
@@ -25,13 +27,13 @@ from liaison.messaging import service
 from liaison.realisations import service as realisations
 
 
-async def _user(pool: asyncpg.Pool, login: str) -> accounts.User:
+async def _user(pool: asyncpg.Pool, login: str) -> User:
     user_id = await pool.fetchval("SELECT id FROM users WHERE login = $1", login)
     return (await accounts.users_by_id(pool, [user_id]))[user_id]
 
 
 async def write(pool: asyncpg.Pool, settings: Settings, parent_login: str) -> None:
-    ctx = service.Context(pool, MemoryBus(), settings)
+    ctx = Context(pool, MemoryBus(), settings)
     director = await _user(pool, "directrice")
     parent = await _user(pool, parent_login)
     await service.start_announcement(
@@ -84,7 +86,7 @@ def _drawing() -> bytes:
     return out.getvalue()
 
 
-async def _class_life(ctx: service.Context, teacher: accounts.User, child: asyncpg.Record) -> None:
+async def _class_life(ctx: Context, teacher: User, child: asyncpg.Record) -> None:
     processed = await asyncio.to_thread(images.process, _drawing())
     photo = await media.save(ctx.pool, ctx.settings.media_root, teacher, processed, "demo-dessin")
     await blog.create(

@@ -10,14 +10,10 @@ from __future__ import annotations
 import enum
 from uuid import UUID
 
-from liaison.accounts.store import User
-from liaison.web.errors import forbidden, not_found
+from liaison.core.decisions import Decision, enforce
+from liaison.core.people import User
 
-
-class Decision(enum.Enum):
-    ALLOW = "allow"
-    FORBID = "forbid"
-    HIDE = "hide"
+__all__ = ["Decision", "enforce"]
 
 
 class SchoolAction(enum.Enum):
@@ -67,10 +63,3 @@ def class_decision(user: User, class_school_id: UUID, action: ClassAction) -> De
         return Decision.ALLOW
     # Families and pupils never see the list of other families.
     return Decision.HIDE
-
-
-def enforce(decision: Decision) -> None:
-    if decision is Decision.HIDE:
-        raise not_found()
-    if decision is Decision.FORBID:
-        raise forbidden()

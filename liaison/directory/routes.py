@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import csrf_for, require_session, require_user
+from liaison.core.errors import ApiError, ErrorCode, not_found
 from liaison.directory import policy, store
 from liaison.directory.csv_import import RosterError, parse_roster
 from liaison.directory.policy import ClassAction, SchoolAction
-from liaison.web.errors import ApiError, not_found
 from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, parse_body, read_body
 from liaison.web.routing import route
@@ -83,7 +83,7 @@ async def create_school(request: Request) -> Response:
         except store.DuplicateSchool:
             raise ApiError(
                 409,
-                "uai_taken",
+                ErrorCode.UAI_TAKEN,
                 "Une école avec ce numéro UAI existe déjà.",
                 fields={"uai": "Déjà utilisé."},
             ) from None
@@ -130,7 +130,7 @@ def _roster_error(error: RosterError) -> ApiError:
     shown = error.errors[:200]  # enough to fix a file; the rest follows the same pattern
     return ApiError(
         422,
-        "invalid_roster",
+        ErrorCode.INVALID_ROSTER,
         f"{summary}. Rien n'a été importé : corrigez le fichier puis recommencez.",
         fields={f"ligne {e.line}": (f"{e.column} : {e.message}" if e.column else e.message) for e in shown},
         extra={
@@ -144,7 +144,7 @@ async def import_roster(request: Request) -> Response:
     _, school = await _school_for(request, SchoolAction.IMPORT_ROSTER)
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type not in _CSV_TYPES:
-        raise ApiError(415, "unsupported_media_type", "Envoyez le fichier au format CSV (text/csv).")
+        raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Envoyez le fichier au format CSV (text/csv).")
     settings = request.app.state.settings
     data = await read_body(request, settings.max_import_bytes)
     try:

@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
+from liaison.core.people import User
 from liaison.directory.csv_import import RosterRow, child_key, class_key, guardian_key
 
 

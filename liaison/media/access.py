@@ -22,7 +22,7 @@ from uuid import UUID
 
 import asyncpg
 
-from liaison.accounts.store import User
+from liaison.core.people import User
 
 Holder = Callable[[asyncpg.Connection | asyncpg.Pool, User, UUID], Awaitable[bool]]
 

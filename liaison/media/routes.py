@@ -19,9 +19,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from liaison.accounts.auth import current_session, require_user
-from liaison.accounts.store import User
+from liaison.core.errors import ApiError, ErrorCode, forbidden, invalid, not_found
+from liaison.core.people import User
 from liaison.media import access, files, images, service, store
-from liaison.web.errors import ApiError, forbidden, invalid, not_found
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 
@@ -46,7 +46,7 @@ SERVE_HEADERS = {
 
 def _too_large() -> ApiError:
     megabytes = MAX_UPLOAD_BYTES // 1024 // 1024
-    return ApiError(413, "too_large", f"La photo est trop volumineuse ({megabytes} Mo au plus).")
+    return ApiError(413, ErrorCode.TOO_LARGE, f"La photo est trop volumineuse ({megabytes} Mo au plus).")
 
 
 def _decode_slots(app: Starlette) -> asyncio.Semaphore:
@@ -70,7 +70,9 @@ async def _read_form(request: Request) -> FormData:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() != "multipart/form-data":
         raise ApiError(
-            415, "unsupported_media_type", "Envoyez la photo en multipart/form-data, dans le champ « file »."
+            415,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "Envoyez la photo en multipart/form-data, dans le champ « file ».",
         )
     limit = MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
     declared = request.headers.get("content-length")
@@ -78,7 +80,7 @@ async def _read_form(request: Request) -> FormData:
         try:
             too_big = int(declared) > limit
         except ValueError:
-            raise ApiError(400, "bad_request", "En-tête Content-Length invalide.") from None
+            raise ApiError(400, ErrorCode.BAD_REQUEST, "En-tête Content-Length invalide.") from None
         if too_big:
             raise _too_large()
     stream = _capped(request, limit)
@@ -88,9 +90,9 @@ async def _read_form(request: Request) -> FormData:
             return await parser.parse()
     except MultiPartException:
         message = "Envoi multipart invalide (une seule photo, champ « file »)."
-        raise ApiError(400, "bad_request", message) from None
+        raise ApiError(400, ErrorCode.BAD_REQUEST, message) from None
     except ClientDisconnect:  # a phone losing its network mid-upload: nobody to answer
-        raise ApiError(400, "bad_request", "Envoi interrompu.") from None
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Envoi interrompu.") from None
 
 
 def _client_id(form: FormData) -> str | None:
@@ -110,9 +112,9 @@ async def _process(request: Request, upload: UploadFile) -> images.Processed:
         try:
             return await asyncio.to_thread(images.process, upload.file)
         except images.ImageTooLarge as error:
-            raise ApiError(422, "image_too_large", error.message) from None
+            raise ApiError(422, ErrorCode.IMAGE_TOO_LARGE, error.message) from None
         except images.NotAnImage as error:
-            raise ApiError(415, "unsupported_media", error.message) from None
+            raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA, error.message) from None
 
 
 async def upload(request: Request) -> Response:

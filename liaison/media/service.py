@@ -8,9 +8,9 @@ from typing import Any
 
 import asyncpg
 
-from liaison.accounts.store import User
+from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.people import User
 from liaison.media import files, images, store
-from liaison.web.errors import ApiError
 
 
 async def save(
@@ -34,5 +34,5 @@ async def save(
         await asyncio.to_thread(files.remove, root, key)
         row = await store.by_client_id(pool, user.id, client_id or "")
         if row is None:
-            raise ApiError(409, "conflict", "Envoi en cours : réessayez dans un instant.")
+            raise ApiError(409, ErrorCode.CONFLICT, "Envoi en cours : réessayez dans un instant.")
     return row

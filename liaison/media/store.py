@@ -14,8 +14,8 @@ from uuid import UUID
 
 import asyncpg
 
-from liaison.accounts.store import User
-from liaison.web.errors import invalid
+from liaison.core.errors import invalid
+from liaison.core.people import User
 
 Conn = asyncpg.Connection | asyncpg.Pool
 

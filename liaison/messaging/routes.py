@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
-from liaison.delivery.policy import PARIS
+from liaison.core.clock import PARIS, iso
+from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.core.paging import decode_cursor, encode_cursor
 from liaison.messaging import service, store
 from liaison.messaging.policy import ThreadAction
 from liaison.signups import service as signups
-from liaison.web.errors import ApiError, invalid, not_found
 from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_int, read_json, storable, validate
 from liaison.web.routing import route
@@ -96,7 +97,7 @@ async def create_thread(request: Request) -> Response:
     user = await require_user(request)
     data = await read_json(request)
     if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
     kind = data.get("kind")
     ctx = service.Context.of(request)
     if "send_at" in data:
@@ -176,9 +177,9 @@ async def list_threads(request: Request) -> Response:
     user = await require_user(request)
     limit = query_int(request, "limit", INBOX_DEFAULT, 1, INBOX_MAX)
     cursor = request.query_params.get("next")
-    after = store.decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     if cursor and after is None:
-        raise ApiError(400, "bad_request", "Curseur « next » invalide.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur « next » invalide.")
     unread_only = request.query_params.get("unread", "").lower() in ("1", "true")
     ctx = service.Context.of(request)
     rows = await store.inbox(ctx.pool, user.id, limit + 1, after, unread_only)
@@ -186,7 +187,7 @@ async def list_threads(request: Request) -> Response:
     following = None
     if len(rows) > limit:
         last = page[-1][0]
-        following = store.encode_cursor(last["last_activity_at"], last["id"])
+        following = encode_cursor(last["last_activity_at"], last["id"])
     return JSONResponse({"threads": await service.inbox_view(ctx, user, page), "next": following})
 
 
@@ -246,7 +247,7 @@ async def post_message(request: Request) -> Response:
     user = await require_user(request)
     data = await read_json(request)
     if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
     if "send_at" in data:
         return await _schedule(request, user, data, _thread_id(request), {"message": NewMessage})
     new = validate(NewMessage, data)
@@ -296,7 +297,7 @@ async def mark_read(request: Request) -> Response:
 async def acknowledge(request: Request) -> Response:
     user = await require_user(request)
     acked_at = await service.ack(service.Context.of(request), user, _thread_id(request))
-    return JSONResponse({"acked_at": store.iso(acked_at)})
+    return JSONResponse({"acked_at": iso(acked_at)})
 
 
 class PaperAck(Body):

@@ -13,36 +13,21 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from starlette.requests import HTTPConnection
 
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
-from liaison.bus import Bus
-from liaison.config import Settings
+from liaison.core.clock import iso
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.core.events import NewEvent
+from liaison.core.people import User
 from liaison.delivery import outbox
 from liaison.delivery import store as delivery_log
 from liaison.delivery.worker import wake as wake_delivery
 from liaison.directory import store as directory
 from liaison.messaging import policy, store
 from liaison.messaging.policy import ThreadAction, ThreadFacts
-from liaison.messaging.store import Member, NewThread, iso, message_to_api, thread_to_api
-from liaison.realtime.store import NewEvent
+from liaison.messaging.store import Member, NewThread, message_to_api, thread_to_api
 from liaison.realtime.writer import Change, change
-from liaison.web.errors import ApiError, invalid, not_found
-
-
-@dataclass(frozen=True)
-class Context:
-    pool: asyncpg.Pool
-    bus: Bus
-    settings: Settings
-
-    @classmethod
-    def of(cls, request: HTTPConnection) -> Context:
-        """What a route hands to the services: the app's pool, bus and settings."""
-        state = request.app.state
-        return cls(state.pool, state.bus, state.settings)
-
 
 Created = tuple[dict[str, Any], dict[str, Any]]  # (thread, message) as the API shows them
 # Is this earlier message (and its thread) the result of the create being retried?
@@ -63,7 +48,9 @@ async def _created_view(ctx: Context, user: User, message: asyncpg.Record, same:
     assert thread is not None
     if not same(message, thread):
         # The client id already named another create: never answer with that one.
-        raise ApiError(409, "client_id_reused", "Cet identifiant client a déjà servi pour un autre message.")
+        raise ApiError(
+            409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour un autre message."
+        )
     member = await store.get_member(ctx.pool, thread["id"], user.id)
     author = await _author(ctx, thread["author_id"], user)
     return thread_to_api(thread, author, member), message_to_api(message, user)
@@ -161,7 +148,7 @@ async def start_announcement(
 
     async def create() -> Created:
         if user.school_id is None or user.role not in ("director", "teacher"):
-            raise ApiError(403, "forbidden", "Seule l'école écrit aux familles.")
+            raise ApiError(403, ErrorCode.FORBIDDEN, "Seule l'école écrit aux familles.")
         school_id = user.school_id
         classes = await directory.school_classes(ctx.pool, school_id, None if whole_school else class_ids)
         if not whole_school and len(classes) != len(set(class_ids)):
@@ -315,7 +302,7 @@ async def reply_privately(
             c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed
         ]
         if not mine:
-            raise ApiError(403, "forbidden", "Cette annonce ne concerne pas vos enfants.")
+            raise ApiError(403, ErrorCode.FORBIDDEN, "Cette annonce ne concerne pas vos enfants.")
         existing = await store.private_reply_thread(ctx.pool, announcement_id, mine)
         if existing is not None:
             async with change(ctx.pool, ctx.bus, existing["school_id"]) as current:
@@ -392,11 +379,11 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.ACK)
     thread = visible.thread
     if not thread["require_ack"]:
-        raise ApiError(409, "ack_not_required", "Ce message ne demande pas de signature.")
+        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
     addressed = set(await store.thread_children(ctx.pool, thread_id))
     mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
     if not mine:
-        raise ApiError(403, "forbidden", "Ce message ne concerne pas vos enfants.")
+        raise ApiError(403, ErrorCode.FORBIDDEN, "Ce message ne concerne pas vos enfants.")
     guardians = await directory.guardians_of(ctx.pool, mine)
     family = sorted({g for members in guardians.values() for g in members})
     async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
@@ -429,7 +416,7 @@ async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: 
     visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
     thread = visible.thread
     if not thread["require_ack"]:
-        raise ApiError(409, "ack_not_required", "Ce message ne demande pas de signature.")
+        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
     if child_id not in set(await store.thread_children(ctx.pool, thread_id)):
         raise not_found()
     family = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
@@ -461,11 +448,13 @@ async def remind_others(ctx: Context, user: User, thread_id: UUID) -> dict[str, 
     visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
     thread = visible.thread
     if not thread["require_ack"]:
-        raise ApiError(409, "ack_not_required", "Ce message ne demande pas de signature.")
+        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
     async with ctx.pool.acquire() as conn, conn.transaction():
         reminded_at = await store.claim_reminder(conn, thread_id, user.id)
         if reminded_at is None:
-            raise ApiError(409, "already_reminded", "Un rappel a déjà été envoyé il y a moins d'un jour.")
+            raise ApiError(
+                409, ErrorCode.ALREADY_REMINDED, "Un rappel a déjà été envoyé il y a moins d'un jour."
+            )
         await outbox.remind_now(conn, thread, reminded_at)
     await wake_delivery(ctx.bus)
     return {"reminded_at": iso(reminded_at)}
@@ -483,12 +472,12 @@ async def change_message(
         if message is None or message["recalled_at"] is not None:
             raise not_found()
         if message["author_id"] != user.id:
-            raise ApiError(403, "forbidden", "Seul l'auteur peut rappeler ou corriger son message.")
+            raise ApiError(403, ErrorCode.FORBIDDEN, "Seul l'auteur peut rappeler ou corriger son message.")
         age = dt.datetime.now(dt.UTC) - message["created_at"]
         window = store.RECALL_WINDOW if new_body is None else store.CORRECTION_WINDOW
         if age > window:
             too_late = "rappeler (15 minutes)" if new_body is None else "corriger (24 heures)"
-            raise ApiError(409, "too_late", f"Il est trop tard pour {too_late} ce message.")
+            raise ApiError(409, ErrorCode.TOO_LATE, f"Il est trop tard pour {too_late} ce message.")
         if new_body is None:
             changed = await store.recall(current.conn, message["id"])
             await delivery_log.cancel_for_message(current.conn, thread_id, seq)

@@ -7,17 +7,16 @@ and its events commit together or not at all.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from liaison.accounts.store import User
-from liaison.realtime.store import NewEvent
+from liaison.core.clock import iso
+from liaison.core.events import NewEvent
+from liaison.core.people import User
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -29,12 +28,6 @@ MESSAGE_COLUMNS = (
 )
 RECALL_WINDOW = dt.timedelta(minutes=15)
 CORRECTION_WINDOW = dt.timedelta(hours=24)
-
-
-def iso(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -106,20 +99,6 @@ async def member_ids(conn: Conn, thread_id: UUID, staff_only: bool = False) -> l
         staff_only,
     )
     return [r["user_id"] for r in rows]
-
-
-def encode_cursor(last_activity_at: dt.datetime, thread_id: UUID) -> str:
-    raw = json.dumps([last_activity_at.isoformat(), str(thread_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        moment, thread_id = json.loads(raw)
-        return dt.datetime.fromisoformat(moment), UUID(thread_id)
-    except (ValueError, TypeError):
-        return None
 
 
 async def inbox(

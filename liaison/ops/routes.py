@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.accounts import tokens
-from liaison.web.errors import not_found
+from liaison.core.errors import not_found
 from liaison.web.routing import route
 
 access_log = logging.getLogger("liaison.access")

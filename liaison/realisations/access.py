@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from liaison.accounts.store import User
+from liaison.core.people import User
 from liaison.media.access import holder
 from liaison.realisations import service
 from liaison.realisations.store import Conn

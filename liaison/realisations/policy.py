@@ -20,8 +20,8 @@ import enum
 from dataclasses import dataclass
 from uuid import UUID
 
-from liaison.accounts.store import User
-from liaison.directory.policy import Decision, enforce
+from liaison.core.decisions import Decision, enforce
+from liaison.core.people import User
 
 __all__ = ["Action", "Decision", "PageFacts", "Ties", "enforce"]
 

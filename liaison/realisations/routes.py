@@ -11,12 +11,12 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
 from liaison.activity import service as activity
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, invalid
+from liaison.core.paging import decode_cursor, encode_cursor
 from liaison.directory import store as directory
-from liaison.messaging.service import Context
-from liaison.messaging.store import decode_cursor, encode_cursor
 from liaison.realisations import access, policy, service, store
 from liaison.realisations.policy import Action
-from liaison.web.errors import ApiError, invalid
 from liaison.web.pages import page
 from liaison.web.requests import Body, Trimmed, parse_body, query_int, storable
 from liaison.web.routing import route
@@ -64,7 +64,7 @@ async def cahier(request: Request) -> Response:
     cursor = request.query_params.get("next")
     before = decode_cursor(cursor) if cursor else None
     if cursor and before is None:
-        raise ApiError(400, "bad_request", "Curseur « next » invalide.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur « next » invalide.")
     if before is None and user.role == "parent":
         await activity.seen(pool, user.id, "cahier", child["id"])  # no notice of what was just seen
     rows = await store.cahier(pool, child["id"], child["class_id"], limit + 1, before)

@@ -9,26 +9,24 @@ from collections import defaultdict
 from itertools import chain
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
 from liaison.activity import service as activity
 from liaison.consent import policy as consent_policy
 from liaison.consent import service as consent_check
 from liaison.consent import store as consent
+from liaison.core.clock import PARIS, iso
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, not_found
+from liaison.core.events import NewEvent
+from liaison.core.people import User
 from liaison.media import store as media_store
-from liaison.messaging.service import Context
-from liaison.messaging.store import iso
 from liaison.realisations import policy, store
 from liaison.realisations.policy import Action, PageFacts, Ties
-from liaison.realtime.store import NewEvent
 from liaison.realtime.writer import change
-from liaison.web.errors import ApiError, not_found
 
-PARIS = ZoneInfo("Europe/Paris")
 CLIENT_ID_INDEX = "realisation_pages_client_id"
 
 
@@ -151,7 +149,7 @@ async def create_page(
     async def replay(earlier: asyncpg.Record) -> dict[str, Any]:
         if (earlier["kind"], earlier["child_id"], earlier["class_id"]) != (kind, child_id, class_id):
             raise ApiError(
-                409, "client_id_reused", "Cet identifiant client a déjà servi pour une autre page."
+                409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour une autre page."
             )
         return (await pages_view(ctx.pool, user, [earlier]))[0]
 

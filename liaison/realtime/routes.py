@@ -15,7 +15,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liaison.accounts.auth import SESSION_COOKIE, require_user, session_for_token
-from liaison.accounts.store import User
+from liaison.core.people import User
 from liaison.realtime import store
 from liaison.realtime.connection import EVENT, FRAME, Connection
 from liaison.web.requests import query_int

@@ -10,14 +10,9 @@ from uuid import UUID
 
 import asyncpg
 
+from liaison.core.events import NewEvent
+
 Conn = asyncpg.Connection | asyncpg.Pool
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    type: str
-    data: dict[str, Any]
-    recipients: Sequence[UUID]
 
 
 @dataclass(frozen=True)

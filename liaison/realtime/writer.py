@@ -11,9 +11,9 @@ from uuid import UUID
 import asyncpg
 
 from liaison.bus import Bus
+from liaison.core.events import NewEvent
 from liaison.realtime import store
 from liaison.realtime.notifier import publish
-from liaison.realtime.store import NewEvent
 
 
 @dataclass

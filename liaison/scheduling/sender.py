@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from liaison.accounts.store import User
+from liaison.core.context import Context
+from liaison.core.people import User
 from liaison.messaging import service as messaging
-from liaison.messaging.service import Context
 from liaison.signups import service as signups
 
 

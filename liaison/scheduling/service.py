@@ -14,10 +14,10 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
-from liaison.messaging.service import Context
-from liaison.messaging.store import iso
-from liaison.web.errors import ApiError, not_found
+from liaison.core.clock import iso
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, not_found
+from liaison.core.people import User
 
 log = logging.getLogger("liaison.scheduling")
 MAX_AHEAD = dt.timedelta(days=180)
@@ -41,14 +41,14 @@ def check_send_at(send_at: dt.datetime, now: dt.datetime) -> None:
     if send_at <= now:
         raise ApiError(
             422,
-            "invalid",
+            ErrorCode.INVALID,
             "Certains champs sont invalides.",
             fields={"send_at": "Choisissez un moment à venir."},
         )
     if send_at - now > MAX_AHEAD:
         raise ApiError(
             422,
-            "invalid",
+            ErrorCode.INVALID,
             "Certains champs sont invalides.",
             fields={"send_at": "Au plus six mois à l'avance."},
         )

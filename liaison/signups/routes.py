@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
-from liaison.messaging.service import Context
+from liaison.core.context import Context
+from liaison.core.errors import not_found
 from liaison.signups import service
-from liaison.web.errors import not_found
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 

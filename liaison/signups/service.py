@@ -10,17 +10,18 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
-from liaison.accounts.store import User
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, not_found
+from liaison.core.events import NewEvent
+from liaison.core.people import User
 from liaison.delivery import outbox
 from liaison.directory import store as directory
 from liaison.messaging import service as messaging
 from liaison.messaging import store as threads
 from liaison.messaging.policy import ThreadAction
-from liaison.messaging.service import Context, Created
-from liaison.realtime.store import NewEvent
+from liaison.messaging.service import Created
 from liaison.realtime.writer import Change, change
 from liaison.signups import store
-from liaison.web.errors import ApiError, not_found
 
 
 async def create(
@@ -54,7 +55,7 @@ async def _family(ctx: Context, user: User, thread_id: UUID) -> UUID:
     addressed = set(await threads.thread_children(ctx.pool, thread_id))
     mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
     if not mine:
-        raise ApiError(403, "forbidden", "Cette proposition ne concerne pas vos enfants.")
+        raise ApiError(403, ErrorCode.FORBIDDEN, "Cette proposition ne concerne pas vos enfants.")
     return mine[0]
 
 
@@ -84,7 +85,7 @@ async def sign_up(ctx: Context, user: User, thread_id: UUID, slot_id: UUID, note
         if existing is not None:
             return _signup_to_api(existing), False
         if slot["closes_at"] is not None and slot["closes_at"] <= dt.datetime.now(dt.UTC):
-            raise ApiError(409, "closed", "Les inscriptions sont closes pour ce créneau.")
+            raise ApiError(409, ErrorCode.CLOSED, "Les inscriptions sont closes pour ce créneau.")
         full = await store.confirmed_count(current.conn, slot_id) >= slot["capacity"]
         row = await store.insert(
             current.conn, slot_id, family, user.id, "waitlisted" if full else "confirmed", note

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.requests import Request
 
-from liaison.web.errors import ApiError
+from liaison.core.errors import ApiError, ErrorCode
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -39,7 +39,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             if int(declared) > limit:
                 raise too_large(limit)
         except ValueError:
-            raise ApiError(400, "bad_request", "En-tête Content-Length invalide.") from None
+            raise ApiError(400, ErrorCode.BAD_REQUEST, "En-tête Content-Length invalide.") from None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -51,26 +51,28 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def too_large(limit: int) -> ApiError:
-    return ApiError(413, "too_large", f"La requête est trop volumineuse (au plus {limit // 1024} Ko).")
+    return ApiError(
+        413, ErrorCode.TOO_LARGE, f"La requête est trop volumineuse (au plus {limit // 1024} Ko)."
+    )
 
 
 async def read_json(request: Request) -> Any:
     content_type = request.headers.get("content-type", "")
     if content_type and "json" not in content_type.split(";", 1)[0]:
-        raise ApiError(415, "unsupported_media_type", "Envoyez du JSON (application/json).")
+        raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Envoyez du JSON (application/json).")
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     if not raw.strip():
-        raise ApiError(400, "bad_request", "Le corps de la requête est vide.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête est vide.")
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_json", "Le corps de la requête n'est pas du JSON valide.") from None
+        raise ApiError(400, ErrorCode.BAD_JSON, "Le corps de la requête n'est pas du JSON valide.") from None
 
 
 async def parse_body(request: Request, model: type[Model]) -> Model:
     data = await read_json(request)
     if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "Le corps de la requête doit être un objet JSON.")
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
     return validate(model, data)
 
 
@@ -80,7 +82,7 @@ def validate(model: type[Model], data: Any) -> Model:
     except ValidationError as error:
         raise ApiError(
             422,
-            "invalid",
+            ErrorCode.INVALID,
             "Certains champs sont invalides.",
             fields=french_field_errors(error),
         ) from None
@@ -138,9 +140,11 @@ def query_int(request: Request, name: str, default: int, minimum: int, maximum: 
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, "bad_request", f"Le paramètre {name} doit être un nombre.") from None
+        raise ApiError(400, ErrorCode.BAD_REQUEST, f"Le paramètre {name} doit être un nombre.") from None
     if not minimum <= value <= maximum:
-        raise ApiError(400, "bad_request", f"Le paramètre {name} doit être entre {minimum} et {maximum}.")
+        raise ApiError(
+            400, ErrorCode.BAD_REQUEST, f"Le paramètre {name} doit être entre {minimum} et {maximum}."
+        )
     return value
 
 

@@ -390,7 +390,9 @@ async def test_absence(open_app, server, world, width, height):
     await wait_view(page, "inbox")
     # A Wednesday morning, so that the two days offered are today and tomorrow
     # (at the weekend they are Monday and Tuesday: tests/browser/test_absence_days.py).
-    await page.clock.set_fixed_time(dt.datetime(2026, 11, 25, 7, 45, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    await page.clock.set_fixed_time(
+        dt.datetime(2026, 11, 25, 7, 45, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    )
     await page.goto(server.url + "/#/absence")
     await wait_view(page, "absence")
     await expect(page.locator("h1")).to_have_text("Signaler une absence")

@@ -49,7 +49,12 @@ async def test_the_app_runs_under_its_content_security_policy(open_app, server, 
     await page.fill("#password", PASSWORD)
     await page.locator("#signin [type=submit]").click()
     await wait_view(page, "inbox")
-    for path, view in [("#/absence", "absence"), ("#/write", "compose"), ("#/agenda", "agenda"), ("#/preferences", "preferences")]:
+    for path, view in [
+        ("#/absence", "absence"),
+        ("#/write", "compose"),
+        ("#/agenda", "agenda"),
+        ("#/preferences", "preferences"),
+    ]:
         await page.goto(server.url + "/" + path)
         await wait_view(page, view)
     assert_no_page_errors(page)

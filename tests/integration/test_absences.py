@@ -172,7 +172,7 @@ async def test_who_may_report_and_read_the_register(api, world):
 
 async def test_unread_absences_are_flagged_to_the_director_at_check_time(server, api, db, world):
     from liaison.absences import checks
-    from liaison.delivery.policy import PARIS
+    from liaison.core.clock import PARIS
 
     a = world.a
     day = next_school_day(dt.date.today() + dt.timedelta(days=30))

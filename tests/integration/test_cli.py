@@ -359,7 +359,9 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     drawings = [
         page
         for child in children
-        for page in httpx.get(f"http://127.0.0.1:{port}/api/children/{child}/realisations", headers=auth).json()["pages"]
+        for page in httpx.get(
+            f"http://127.0.0.1:{port}/api/children/{child}/realisations", headers=auth
+        ).json()["pages"]
         if page["title"] == "Ma maison"
     ]
     assert len(drawings) == 1

@@ -23,9 +23,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from liaison.accounts.store import User, get_user
+from liaison.accounts.store import get_user
+from liaison.core.errors import ApiError
+from liaison.core.people import User
 from liaison.media import access, images, service, store
-from liaison.web.errors import ApiError
 from tests import photos
 from tests.world import activate, build_world
 

@@ -32,10 +32,10 @@ import pytest
 import websockets
 
 from liaison.bus import MemoryBus
+from liaison.core.events import NewEvent
 from liaison.realtime import store as realtime
 from liaison.realtime.connection import Connection
 from liaison.realtime.notifier import Notifier
-from liaison.realtime.store import NewEvent
 from liaison.realtime.writer import change
 from liaison.storage.db import create_pool
 from tests.conftest import free_port

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from liaison.messaging.service import Context
+from liaison.core.context import Context
 from liaison.scheduling import sender, service
 from tests.world import build_world
 

@@ -12,7 +12,6 @@ import uuid
 
 import pytest
 
-from liaison.accounts.store import User
 from liaison.blog.policy import (
     ClassAction,
     ClassFacts,
@@ -24,7 +23,8 @@ from liaison.blog.policy import (
     media_visible,
     post_decision,
 )
-from liaison.directory.policy import Decision
+from liaison.core.decisions import Decision
+from liaison.core.people import User
 
 A, F, H = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()

@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 
-from liaison.accounts.store import User
 from liaison.consent import policy as consent
 from liaison.consent.policy import photo_visible, withheld
-from liaison.directory.policy import Decision
+from liaison.core.decisions import Decision
+from liaison.core.people import User
 
 A, F, H = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()

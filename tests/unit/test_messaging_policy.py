@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
-from liaison.accounts.store import User
-from liaison.directory.policy import Decision
+from liaison.core.decisions import Decision
+from liaison.core.errors import ApiError
+from liaison.core.people import User
 from liaison.messaging.policy import (
     ThreadAction,
     ThreadFacts,
@@ -21,7 +22,6 @@ from liaison.messaging.policy import (
     start_direct,
     thread_decision,
 )
-from liaison.web.errors import ApiError
 
 SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
 CP, CE1, CM2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

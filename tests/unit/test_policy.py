@@ -4,10 +4,10 @@ import uuid
 
 import pytest
 
-from liaison.accounts.store import User
+from liaison.core.decisions import Decision
+from liaison.core.people import User
 from liaison.directory.policy import (
     ClassAction,
-    Decision,
     SchoolAction,
     child_account_decision,
     class_decision,

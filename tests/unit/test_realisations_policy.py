@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
-from liaison.accounts.store import User
-from liaison.directory.policy import Decision
+from liaison.core.decisions import Decision
+from liaison.core.errors import ApiError
+from liaison.core.people import User
 from liaison.realisations.policy import (
     Action,
     PageFacts,
@@ -23,7 +24,6 @@ from liaison.realisations.policy import (
     page_decision,
     page_kind,
 )
-from liaison.web.errors import ApiError
 
 SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
 ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
