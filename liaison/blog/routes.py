@@ -11,9 +11,7 @@ from liaison.blog import access as _access  # noqa: F401  (registers the blog's 
 from liaison.blog import service
 from liaison.blog.policy import ClassAction, PostAction
 from liaison.core.context import Context
-from liaison.core.errors import ApiError, ErrorCode
-from liaison.core.paging import decode_cursor, encode_cursor
-from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_int, storable
+from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_cursor, query_int, storable
 from liaison.web.routing import route
 
 MAX_BODY = 20_000
@@ -73,14 +71,8 @@ async def class_posts(request: Request) -> Response:
         )  # fmt: skip
         return JSONResponse(post, status_code=201)
     limit = query_int(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
-    cursor = request.query_params.get("next")
-    after = decode_cursor(cursor) if cursor else None
-    if cursor and after is None:
-        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur de pagination invalide.")
-    posts, last = await service.list_posts(ctx, user, class_id, limit, after)
-    return JSONResponse(
-        {"posts": posts, "next": encode_cursor(last["activity_at"], last["id"]) if last else None}
-    )
+    posts, following = await service.list_posts(ctx, user, class_id, limit, query_cursor(request))
+    return JSONResponse({"posts": posts, "next": following})
 
 
 async def one_post(request: Request) -> Response:

@@ -12,7 +12,6 @@ it is left out of the post for everyone else, and its URL answers them 404
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +26,12 @@ from liaison.blog.policy import ClassAction, ClassFacts, CommentAction, PostActi
 from liaison.consent import policy as consent_policy
 from liaison.consent import service as consent
 from liaison.consent import store as consent_store
+from liaison.core import replay as replays
 from liaison.core.clock import iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
+from liaison.core.paging import Cursor, encode_cursor
 from liaison.core.people import User
 from liaison.media import store as media_store
 from liaison.realtime.writer import Change, change
@@ -174,7 +175,7 @@ async def viewer_of(conn: store.Conn, user: User, klass: Klass) -> Viewer:
 # -- telling --------------------------------------------------------------------------
 
 
-async def _tell(current: Change, klass: Klass, post: asyncpg.Record, kind: str) -> None:
+async def _tell(current: Change, klass: Klass, post: asyncpg.Record, kind: EventType) -> None:
     """The post's event to those who see it, each with the view that is theirs:
     a published post to the class's audience, another one to its staff and author.
     The families and pupils whose own child is on a withheld photo get a view
@@ -226,7 +227,7 @@ async def _audience(conn: asyncpg.Connection, klass: Klass, post: asyncpg.Record
 
 async def _published(current: Change, klass: Klass, post: asyncpg.Record) -> None:
     """Live to the class, and a grouped notice to its families."""
-    await _tell(current, klass, post, "post.published")
+    await _tell(current, klass, post, EventType.POST_PUBLISHED)
     guardians = [g for g in await store.class_guardians(current.conn, klass.id) if g != post["author_id"]]
     # Not those whose letter is still at home: nothing could reach them.
     families = sorted(await accounts.activated_user_ids(current.conn, guardians))
@@ -253,9 +254,7 @@ def media_uuids(values: list[str]) -> list[UUID]:
 
 async def _replay(ctx: Context, user: User, earlier: asyncpg.Record, class_id: UUID) -> dict[str, Any]:
     if earlier["class_id"] != class_id:
-        raise ApiError(
-            409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour un autre article."
-        )
+        raise replays.reused("un autre article")
     klass = await class_of(ctx.pool, user, class_id)
     return await post_view(ctx.pool, await viewer_of(ctx.pool, user, klass), earlier)
 
@@ -270,14 +269,16 @@ async def create(
     media_ids: list[UUID],
     client_id: str | None,
 ) -> dict[str, Any]:
-    if client_id is not None:
-        earlier = await store.post_by_client_id(ctx.pool, user.id, client_id)
-        if earlier is not None:
-            return await _replay(ctx, user, earlier, class_id)
-    klass = await class_of(ctx.pool, user, class_id)
-    policy.enforce(policy.class_decision(user, klass.facts, ClassAction.CREATE))
-    publish = klass.facts.is_staff(user)
-    try:
+    async def earlier(client_id: str) -> asyncpg.Record | None:
+        return await store.post_by_client_id(ctx.pool, user.id, client_id)
+
+    async def replay(post: asyncpg.Record) -> dict[str, Any]:
+        return await _replay(ctx, user, post, class_id)
+
+    async def create() -> dict[str, Any]:
+        klass = await class_of(ctx.pool, user, class_id)
+        policy.enforce(policy.class_decision(user, klass.facts, ClassAction.CREATE))
+        publish = klass.facts.is_staff(user)
         async with change(ctx.pool, ctx.bus, klass.school_id) as current:
             photos = await media_store.attachable(current.conn, user, media_ids) if media_ids else []
             chosen = [m["id"] for m in photos]
@@ -291,21 +292,18 @@ async def create(
             if publish:
                 await _published(current, klass, post)
             else:
-                await _tell(current, klass, post, "post.submitted")
-            view = await post_view(current.conn, await viewer_of(current.conn, user, klass), post)
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name != "posts_client_id" or client_id is None:
-            raise
-        earlier = await store.post_by_client_id(ctx.pool, user.id, client_id)  # the concurrent twin won
-        assert earlier is not None
-        return await _replay(ctx, user, earlier, class_id)
-    return view
+                await _tell(current, klass, post, EventType.POST_SUBMITTED)
+            return await post_view(current.conn, await viewer_of(current.conn, user, klass), post)
+
+    return await replays.once(
+        client_id, earlier=earlier, create=create, replay=replay, unique_index="posts_client_id"
+    )
 
 
 async def list_posts(
-    ctx: Context, user: User, class_id: UUID, limit: int, after: tuple[dt.datetime, UUID] | None
-) -> tuple[list[dict[str, Any]], asyncpg.Record | None]:
-    """A page of the class's posts, and the last one if there are more."""
+    ctx: Context, user: User, class_id: UUID, limit: int, after: Cursor | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the class's posts, and the next cursor if there are more."""
     klass = await class_of(ctx.pool, user, class_id)
     policy.enforce(policy.class_decision(user, klass.facts, ClassAction.LIST))
     viewer = await viewer_of(ctx.pool, user, klass)
@@ -314,9 +312,9 @@ async def list_posts(
     rows = await store.list_posts(
         ctx.pool, klass.id, every_status=viewer.staff, viewer_id=user.id, limit=limit + 1, after=after
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return await posts_view(ctx.pool, viewer, rows), rows[-1] if more else None
+    shown = rows[:limit]
+    following = encode_cursor(shown[-1]["activity_at"], shown[-1]["id"]) if len(rows) > limit else None
+    return await posts_view(ctx.pool, viewer, shown), following
 
 
 async def get(ctx: Context, user: User, post_id: UUID) -> dict[str, Any]:
@@ -366,7 +364,7 @@ async def edit(
             current.conn, post["id"], title=title if title is not None else post["title"],
             body=body if body is not None else post["body"], resubmit=resubmit,
         )  # fmt: skip
-        await _tell(current, klass, post, "post.submitted" if resubmit else "post.updated")
+        await _tell(current, klass, post, EventType.POST_SUBMITTED if resubmit else EventType.POST_UPDATED)
         return await post_view(current.conn, await viewer_of(current.conn, user, klass), post)
 
 
@@ -388,7 +386,7 @@ async def reject(ctx: Context, user: User, post_id: UUID, comment: str) -> dict[
                 409, ErrorCode.ALREADY_PUBLISHED, "Cet article est déjà publié : supprimez-le ou modifiez-le."
             )
         post = await store.reject(current.conn, post["id"], comment)
-        await _tell(current, klass, post, "post.rejected")
+        await _tell(current, klass, post, EventType.POST_REJECTED)
         return await post_view(current.conn, await viewer_of(current.conn, user, klass), post)
 
 
@@ -398,43 +396,37 @@ async def delete(ctx: Context, user: User, post_id: UUID) -> None:
         audience = await _audience(current.conn, klass, post)
         await store.delete_post(current.conn, post["id"])
         current.events.append(
-            NewEvent("post.deleted", {"id": str(post["id"]), "class_id": str(klass.id)}, audience)
+            NewEvent(EventType.POST_DELETED, {"id": str(post["id"]), "class_id": str(klass.id)}, audience)
         )
 
 
 # -- comments -------------------------------------------------------------------------
 
 
-async def _comment_replay(ctx: Context, user: User, earlier: asyncpg.Record, post_id: UUID) -> dict[str, Any]:
-    if earlier["post_id"] != post_id:
-        raise ApiError(
-            409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour un autre commentaire."
-        )
-    return comment_to_api(earlier, user)
-
-
 async def comment(
     ctx: Context, user: User, post_id: UUID, body: str, client_id: str | None
 ) -> dict[str, Any]:
-    if client_id is not None:
-        earlier = await store.comment_by_client_id(ctx.pool, user.id, client_id)
-        if earlier is not None:
-            return await _comment_replay(ctx, user, earlier, post_id)
-    try:
+    async def earlier(client_id: str) -> asyncpg.Record | None:
+        return await store.comment_by_client_id(ctx.pool, user.id, client_id)
+
+    async def replay(comment: asyncpg.Record) -> dict[str, Any]:
+        if comment["post_id"] != post_id:
+            raise replays.reused("un autre commentaire")
+        return comment_to_api(comment, user)
+
+    async def create() -> dict[str, Any]:
         async with change(ctx.pool, ctx.bus, await _school_of(ctx, post_id)) as current:
             post, klass = await _locked(current, user, post_id, PostAction.COMMENT)
             row = await store.insert_comment(current.conn, post["id"], user.id, body, client_id)
             view = comment_to_api(row, user)
             current.events.append(
-                NewEvent("comment.created", view, await _audience(current.conn, klass, post))
+                NewEvent(EventType.COMMENT_CREATED, view, await _audience(current.conn, klass, post))
             )
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name != "post_comments_client_id" or client_id is None:
-            raise
-        earlier = await store.comment_by_client_id(ctx.pool, user.id, client_id)
-        assert earlier is not None
-        return await _comment_replay(ctx, user, earlier, post_id)
-    return view
+        return view
+
+    return await replays.once(
+        client_id, earlier=earlier, create=create, replay=replay, unique_index="post_comments_client_id"
+    )
 
 
 async def remove_comment(ctx: Context, user: User, post_id: UUID, comment_id: UUID) -> None:
@@ -451,7 +443,7 @@ async def remove_comment(ctx: Context, user: User, post_id: UUID, comment_id: UU
         await store.delete_comment(current.conn, comment_id)
         current.events.append(
             NewEvent(
-                "comment.removed",
+                EventType.COMMENT_REMOVED,
                 {"id": str(comment_id), "post_id": str(post["id"])},
                 await _audience(current.conn, klass, post),
             )

@@ -89,3 +89,15 @@ def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> De
     if action is ThreadAction.RECEIPTS:
         return ALLOW if thread.is_staff_member else FORBID
     return FORBID
+
+
+def for_my_children(addressed_children_of_mine: list[UUID]) -> Decision:
+    """Signing or answering an announcement is for the families it addresses:
+    a guardian member whose children are all outside it (a guardian added to
+    the family after it was sent, say) may read it, not sign for another."""
+    return ALLOW if addressed_children_of_mine else FORBID
+
+
+def change_message(user: User, author_id: UUID) -> Decision:
+    """Recalling or correcting a message is its author's alone."""
+    return ALLOW if user.id == author_id else FORBID

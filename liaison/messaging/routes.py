@@ -12,13 +12,23 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
 from liaison.core.clock import PARIS, iso
+from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
-from liaison.core.paging import decode_cursor, encode_cursor
-from liaison.messaging import service, store
+from liaison.messaging import service
 from liaison.messaging.policy import ThreadAction
 from liaison.signups import service as signups
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_int, read_json, storable, validate
+from liaison.web.requests import (
+    Body,
+    Trimmed,
+    nonblank,
+    parse_body,
+    query_cursor,
+    query_int,
+    read_json,
+    storable,
+    validate,
+)
 from liaison.web.routing import route
 
 MAX_BODY = 20_000
@@ -99,7 +109,7 @@ async def create_thread(request: Request) -> Response:
     if not isinstance(data, dict):
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
     kind = data.get("kind")
-    ctx = service.Context.of(request)
+    ctx = Context.of(request)
     if "send_at" in data:
         return await _schedule(
             request,
@@ -176,19 +186,10 @@ def _class_id(value: str) -> UUID:
 async def list_threads(request: Request) -> Response:
     user = await require_user(request)
     limit = query_int(request, "limit", INBOX_DEFAULT, 1, INBOX_MAX)
-    cursor = request.query_params.get("next")
-    after = decode_cursor(cursor) if cursor else None
-    if cursor and after is None:
-        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur « next » invalide.")
+    after = query_cursor(request)
     unread_only = request.query_params.get("unread", "").lower() in ("1", "true")
-    ctx = service.Context.of(request)
-    rows = await store.inbox(ctx.pool, user.id, limit + 1, after, unread_only)
-    page = rows[:limit]
-    following = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        following = encode_cursor(last["last_activity_at"], last["id"])
-    return JSONResponse({"threads": await service.inbox_view(ctx, user, page), "next": following})
+    threads, following = await service.inbox(Context.of(request), user, limit, after, unread_only)
+    return JSONResponse({"threads": threads, "next": following})
 
 
 def _thread_id(request: Request) -> UUID:
@@ -197,9 +198,9 @@ def _thread_id(request: Request) -> UUID:
 
 async def get_thread(request: Request) -> Response:
     user = await require_user(request)
-    ctx = service.Context.of(request)
+    ctx = Context.of(request)
     visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
-    rows = await store.latest_messages(ctx.pool, visible.thread["id"], 50)
+    messages = await service.latest_messages(ctx, user, visible, 50)
     thread = await service.thread_view(ctx, user, visible)
     if thread["kind"] == "signup":
         thread["slots"] = await signups.slots_view(ctx, user, visible.thread["id"])
@@ -208,19 +209,19 @@ async def get_thread(request: Request) -> Response:
     return JSONResponse(
         {
             "thread": thread,
-            "messages": await service.messages_view(ctx, user, rows),
+            "messages": messages,
         }
     )
 
 
 async def list_messages(request: Request) -> Response:
     user = await require_user(request)
-    ctx = service.Context.of(request)
+    ctx = Context.of(request)
     visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
     after_seq = query_int(request, "after_seq", 0, 0, 2**31 - 1)
     limit = query_int(request, "limit", 50, 1, 200)
-    rows = await store.messages(ctx.pool, visible.thread["id"], after_seq, limit)
-    return JSONResponse({"messages": await service.messages_view(ctx, user, rows)})
+    messages = await service.messages_after(ctx, user, visible, after_seq, limit)
+    return JSONResponse({"messages": messages})
 
 
 async def _schedule(request: Request, user, data: dict, thread_id: UUID | None, models: dict) -> Response:
@@ -237,7 +238,7 @@ async def _schedule(request: Request, user, data: dict, thread_id: UUID | None, 
         raise invalid({"kind": "Valeur attendue : direct, announcement ou signup."})
     validate(model, data)
     if thread_id is not None:
-        await service.open_thread(service.Context.of(request), user, thread_id, ThreadAction.POST)
+        await service.open_thread(Context.of(request), user, thread_id, ThreadAction.POST)
     payload = {**data, "client_id": data.get("client_id") or f"scheduled:{uuid4().hex}"}
     scheduled = await scheduling.schedule(request.app.state.pool, user, payload, send_at, thread_id)
     return JSONResponse({"scheduled": scheduled}, status_code=202)
@@ -251,9 +252,7 @@ async def post_message(request: Request) -> Response:
     if "send_at" in data:
         return await _schedule(request, user, data, _thread_id(request), {"message": NewMessage})
     new = validate(NewMessage, data)
-    message = await service.post(
-        service.Context.of(request), user, _thread_id(request), new.body, new.client_id
-    )
+    message = await service.post(Context.of(request), user, _thread_id(request), new.body, new.client_id)
     return JSONResponse(message, status_code=201)
 
 
@@ -263,7 +262,7 @@ def _seq(request: Request) -> int:
 
 async def recall_message(request: Request) -> Response:
     user = await require_user(request)
-    await service.change_message(service.Context.of(request), user, _thread_id(request), _seq(request), None)
+    await service.change_message(Context.of(request), user, _thread_id(request), _seq(request), None)
     return Response(status_code=204)
 
 
@@ -271,9 +270,7 @@ async def correct_message(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewMessage)
     return JSONResponse(
-        await service.change_message(
-            service.Context.of(request), user, _thread_id(request), _seq(request), new.body
-        )
+        await service.change_message(Context.of(request), user, _thread_id(request), _seq(request), new.body)
     )
 
 
@@ -282,7 +279,7 @@ async def reply_privately(request: Request) -> Response:
     new = await parse_body(request, NewMessage)
     return _created(
         *await service.reply_privately(
-            service.Context.of(request), user, _thread_id(request), new.body, new.client_id
+            Context.of(request), user, _thread_id(request), new.body, new.client_id
         )
     )
 
@@ -290,13 +287,13 @@ async def reply_privately(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     read = await parse_body(request, ReadUpTo)
-    await service.mark_read(service.Context.of(request), user, _thread_id(request), read.seq)
+    await service.mark_read(Context.of(request), user, _thread_id(request), read.seq)
     return Response(status_code=204)
 
 
 async def acknowledge(request: Request) -> Response:
     user = await require_user(request)
-    acked_at = await service.ack(service.Context.of(request), user, _thread_id(request))
+    acked_at = await service.ack(Context.of(request), user, _thread_id(request))
     return JSONResponse({"acked_at": iso(acked_at)})
 
 
@@ -307,44 +304,35 @@ class PaperAck(Body):
 async def paper_ack(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, PaperAck)
-    signed = await service.record_paper_ack(
-        service.Context.of(request), user, _thread_id(request), _id(new.child_id)
-    )
+    signed = await service.record_paper_ack(Context.of(request), user, _thread_id(request), _id(new.child_id))
     return JSONResponse(signed, status_code=201)
 
 
 async def remind(request: Request) -> Response:
     user = await require_user(request)
     return JSONResponse(
-        await service.remind_others(service.Context.of(request), user, _thread_id(request)), status_code=201
+        await service.remind_others(Context.of(request), user, _thread_id(request)), status_code=201
     )
 
 
 async def receipts(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse(await service.receipts(service.Context.of(request), user, _thread_id(request)))
+    return JSONResponse(await service.receipts(Context.of(request), user, _thread_id(request)))
 
 
 async def paper(request: Request) -> Response:
     """A slip to hand out to each family not reached yet: not read, or, when a
     signature is asked, not signed."""
     user = await require_user(request)
-    ctx = service.Context.of(request)
-    board = await service.receipts(ctx, user, _thread_id(request))
-    thread = board["thread"]
-    # Asked to sign: every family without a signature (digital or on paper);
-    # otherwise every family that has not read.
-    pending = [f for f in board["families"] if not (f["acked_at"] if thread["require_ack"] else f["read_at"])]
-    first = (await store.messages(ctx.pool, UUID(thread["id"]), 0, 1))[0]
-    sent_on = first["created_at"].astimezone(PARIS).strftime("%d/%m/%Y")
+    slips = await service.paper_slips(Context.of(request), user, _thread_id(request))
     return page(
         __file__,
         "paper.html",
-        thread=thread,
-        author=thread["author"]["display_name"],
-        body=first["body"],
-        sent_on=sent_on,
-        slips=[{"child": f["child"]["display_name"]} for f in pending],
+        thread=slips.thread,
+        author=slips.thread["author"]["display_name"],
+        body=slips.first["body"],
+        sent_on=slips.first["created_at"].astimezone(PARIS).strftime("%d/%m/%Y"),
+        slips=[{"child": f["child"]["display_name"]} for f in slips.families],
     )
 
 

@@ -15,10 +15,12 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
+from liaison.core import replay as replays
 from liaison.core.clock import iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
+from liaison.core.paging import Cursor, encode_cursor
 from liaison.core.people import User
 from liaison.delivery import outbox
 from liaison.delivery import store as delivery_log
@@ -37,41 +39,26 @@ Same = Callable[[asyncpg.Record, asyncpg.Record], bool]
 # -- idempotency ---------------------------------------------------------------
 
 
-async def _replayed(ctx: Context, user: User, client_id: str | None) -> asyncpg.Record | None:
-    if client_id is None:
-        return None
-    return await store.message_by_client_id(ctx.pool, user.id, client_id)
-
-
-async def _created_view(ctx: Context, user: User, message: asyncpg.Record, same: Same) -> Created:
-    thread = await store.get_thread(ctx.pool, message["thread_id"])
-    assert thread is not None
-    if not same(message, thread):
-        # The client id already named another create: never answer with that one.
-        raise ApiError(
-            409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour un autre message."
-        )
-    member = await store.get_member(ctx.pool, thread["id"], user.id)
-    author = await _author(ctx, thread["author_id"], user)
-    return thread_to_api(thread, author, member), message_to_api(message, user)
-
-
 async def _once(
     ctx: Context, user: User, client_id: str | None, create: Callable[[], Awaitable[Created]], same: Same
 ) -> Created:
     """The same create twice (a phone retrying) gives the first result; a client
     id already used for something else is a conflict (409)."""
-    earlier = await _replayed(ctx, user, client_id)
-    if earlier is not None:
-        return await _created_view(ctx, user, earlier, same)
-    try:
-        return await create()
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name != "messages_client_id":
-            raise
-        earlier = await _replayed(ctx, user, client_id)  # the concurrent twin won
-        assert earlier is not None
-        return await _created_view(ctx, user, earlier, same)
+
+    async def earlier(client_id: str) -> asyncpg.Record | None:
+        return await store.message_by_client_id(ctx.pool, user.id, client_id)
+
+    async def replay(message: asyncpg.Record) -> Created:
+        thread = await store.get_thread(ctx.pool, message["thread_id"])
+        if thread is None or not same(message, thread):
+            raise replays.reused("un autre message")  # never answer with another create
+        member = await store.get_member(ctx.pool, thread["id"], user.id)
+        author = await _author(ctx, thread["author_id"], user)
+        return thread_to_api(thread, author, member), message_to_api(message, user)
+
+    return await replays.once(
+        client_id, earlier=earlier, create=create, replay=replay, unique_index="messages_client_id"
+    )
 
 
 async def _author(ctx: Context, author_id: UUID, known: User | None = None) -> User:
@@ -223,8 +210,11 @@ class Visible:
     member: Member
 
 
-async def open_thread(ctx: Context, user: User, thread_id: UUID, action: ThreadAction) -> Visible:
-    """The thread, once the user may do `action` in it; 404 if they may not see it."""
+async def open_thread(
+    ctx: Context, user: User, thread_id: UUID, action: ThreadAction, *, signed: bool = False
+) -> Visible:
+    """The thread, once the user may do `action` in it; 404 if they may not see it.
+    `signed`: the action is about signatures, which only some threads ask for (409)."""
     thread = await store.get_thread(ctx.pool, thread_id)
     member = await store.get_member(ctx.pool, thread_id, user.id) if thread else None
     facts = ThreadFacts(
@@ -234,7 +224,17 @@ async def open_thread(ctx: Context, user: User, thread_id: UUID, action: ThreadA
     )
     policy.enforce(policy.thread_decision(user, facts, action))
     assert thread is not None and member is not None
+    if signed and not thread["require_ack"]:
+        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
     return Visible(thread, member)
+
+
+async def _my_addressed_children(ctx: Context, user: User, thread_id: UUID, refusal: str) -> list[UUID]:
+    """The user's children that this announcement addresses, checked by the policy."""
+    addressed = set(await store.thread_children(ctx.pool, thread_id))
+    mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
+    policy.enforce(policy.for_my_children(mine), refusal)
+    return mine
 
 
 async def thread_view(ctx: Context, user: User, visible: Visible) -> dict[str, Any]:
@@ -265,11 +265,29 @@ async def messages_view(ctx: Context, user: User, rows: list[asyncpg.Record]) ->
     return [message_to_api(r, authors[r["author_id"]]) for r in rows]
 
 
-async def inbox_view(
-    ctx: Context, user: User, rows: list[tuple[asyncpg.Record, Member]]
+async def latest_messages(ctx: Context, user: User, visible: Visible, count: int) -> list[dict[str, Any]]:
+    return await messages_view(ctx, user, await store.latest_messages(ctx.pool, visible.thread["id"], count))
+
+
+async def messages_after(
+    ctx: Context, user: User, visible: Visible, after_seq: int, limit: int
 ) -> list[dict[str, Any]]:
-    authors = await accounts.users_by_id(ctx.pool, list({t["author_id"] for t, _ in rows}))
-    return [thread_to_api(t, authors[t["author_id"]], m) for t, m in rows]
+    rows = await store.messages(ctx.pool, visible.thread["id"], after_seq, limit)
+    return await messages_view(ctx, user, rows)
+
+
+async def inbox(
+    ctx: Context, user: User, limit: int, after: Cursor | None, unread_only: bool
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the user's threads, most recent activity first, and the next cursor."""
+    rows = await store.inbox(ctx.pool, user.id, limit + 1, after, unread_only)
+    shown = rows[:limit]
+    authors = await accounts.users_by_id(ctx.pool, list({t["author_id"] for t, _ in shown}))
+    following = None
+    if len(rows) > limit:
+        last = shown[-1][0]
+        following = encode_cursor(last["last_activity_at"], last["id"])
+    return [thread_to_api(t, authors[t["author_id"]], m) for t, m in shown], following
 
 
 async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: str | None) -> dict[str, Any]:
@@ -297,12 +315,9 @@ async def reply_privately(
     async def create() -> Created:
         visible = await open_thread(ctx, user, announcement_id, ThreadAction.REPLY_PRIVATELY)
         announcement = visible.thread
-        addressed = set(await store.thread_children(ctx.pool, announcement_id))
-        mine = [
-            c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed
-        ]
-        if not mine:
-            raise ApiError(403, ErrorCode.FORBIDDEN, "Cette annonce ne concerne pas vos enfants.")
+        mine = await _my_addressed_children(
+            ctx, user, announcement_id, "Cette annonce ne concerne pas vos enfants."
+        )
         existing = await store.private_reply_thread(ctx.pool, announcement_id, mine)
         if existing is not None:
             async with change(ctx.pool, ctx.bus, existing["school_id"]) as current:
@@ -361,7 +376,7 @@ async def _read_up_to(current: Change, thread: asyncpg.Record, user: User, seq: 
     recipients.add(user.id)
     current.events.append(
         NewEvent(
-            "receipt.updated",
+            EventType.RECEIPT_UPDATED,
             {
                 "thread_id": str(thread["id"]),
                 "user_id": str(user.id),
@@ -376,14 +391,9 @@ async def _read_up_to(current: Change, thread: asyncpg.Record, user: User, seq: 
 
 
 async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
-    visible = await open_thread(ctx, user, thread_id, ThreadAction.ACK)
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.ACK, signed=True)
     thread = visible.thread
-    if not thread["require_ack"]:
-        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
-    addressed = set(await store.thread_children(ctx.pool, thread_id))
-    mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
-    if not mine:
-        raise ApiError(403, ErrorCode.FORBIDDEN, "Ce message ne concerne pas vos enfants.")
+    mine = await _my_addressed_children(ctx, user, thread_id, "Ce message ne concerne pas vos enfants.")
     guardians = await directory.guardians_of(ctx.pool, mine)
     family = sorted({g for members in guardians.values() for g in members})
     async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
@@ -396,7 +406,7 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
             recipients = set(await store.member_ids(current.conn, thread_id, staff_only=True)) | set(family)
             current.events.append(
                 NewEvent(
-                    "ack.created",
+                    EventType.ACK_CREATED,
                     {
                         "thread_id": str(thread_id),
                         "child_ids": [str(c) for c, _ in signed],
@@ -413,10 +423,8 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
 
 async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: UUID) -> dict[str, Any]:
     """A teacher records a signed paper slip: it counts as the family's signature."""
-    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS, signed=True)
     thread = visible.thread
-    if not thread["require_ack"]:
-        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
     if child_id not in set(await store.thread_children(ctx.pool, thread_id)):
         raise not_found()
     family = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
@@ -427,7 +435,7 @@ async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: 
             recipients = set(await store.member_ids(current.conn, thread_id, staff_only=True)) | set(family)
             current.events.append(
                 NewEvent(
-                    "ack.created",
+                    EventType.ACK_CREATED,
                     {
                         "thread_id": str(thread_id),
                         "child_ids": [str(child_id)],
@@ -445,10 +453,8 @@ async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: 
 
 async def remind_others(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     """A new push and email to the families that have not signed, at most once a day."""
-    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS, signed=True)
     thread = visible.thread
-    if not thread["require_ack"]:
-        raise ApiError(409, ErrorCode.ACK_NOT_REQUIRED, "Ce message ne demande pas de signature.")
     async with ctx.pool.acquire() as conn, conn.transaction():
         reminded_at = await store.claim_reminder(conn, thread_id, user.id)
         if reminded_at is None:
@@ -471,8 +477,10 @@ async def change_message(
         message = await store.lock_message(current.conn, thread_id, seq)
         if message is None or message["recalled_at"] is not None:
             raise not_found()
-        if message["author_id"] != user.id:
-            raise ApiError(403, ErrorCode.FORBIDDEN, "Seul l'auteur peut rappeler ou corriger son message.")
+        policy.enforce(
+            policy.change_message(user, message["author_id"]),
+            "Seul l'auteur peut rappeler ou corriger son message.",
+        )
         age = dt.datetime.now(dt.UTC) - message["created_at"]
         window = store.RECALL_WINDOW if new_body is None else store.CORRECTION_WINDOW
         if age > window:
@@ -481,10 +489,10 @@ async def change_message(
         if new_body is None:
             changed = await store.recall(current.conn, message["id"])
             await delivery_log.cancel_for_message(current.conn, thread_id, seq)
-            kind = "message.recalled"
+            kind = EventType.MESSAGE_RECALLED
         else:
             changed = await store.correct(current.conn, message["id"], new_body)
-            kind = "message.updated"
+            kind = EventType.MESSAGE_UPDATED
         data = message_to_api(changed, user)
         current.events.append(NewEvent(kind, data, await store.member_ids(current.conn, thread_id)))
     return data
@@ -539,3 +547,22 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
         "families": families,
         "thread": await thread_view(ctx, user, visible),
     }
+
+
+@dataclass(frozen=True)
+class PaperSlips:
+    thread: dict[str, Any]
+    first: asyncpg.Record  # the message the slips reproduce
+    families: list[dict[str, Any]]  # one slip each
+
+
+async def paper_slips(ctx: Context, user: User, thread_id: UUID) -> PaperSlips:
+    """A slip for each family not reached yet: when a signature is asked, every
+    family without one (digital or on paper); otherwise every family that has
+    not read."""
+    board = await receipts(ctx, user, thread_id)
+    thread = board["thread"]
+    signed = thread["require_ack"]
+    families = [f for f in board["families"] if not (f["acked_at"] if signed else f["read_at"])]
+    first = (await store.messages(ctx.pool, thread_id, 0, 1))[0]
+    return PaperSlips(thread, first, families)

@@ -10,15 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
-from liaison.activity import service as activity
 from liaison.core.context import Context
-from liaison.core.errors import ApiError, ErrorCode, invalid
-from liaison.core.paging import decode_cursor, encode_cursor
-from liaison.directory import store as directory
-from liaison.realisations import access, policy, service, store
+from liaison.core.errors import invalid
+from liaison.realisations import access, policy, service
 from liaison.realisations.policy import Action
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, parse_body, query_int, storable
+from liaison.web.requests import Body, Trimmed, parse_body, query_cursor, query_int, storable
 from liaison.web.routing import route
 
 assert access.realisation_pages  # registers the media holder with the media capability
@@ -61,16 +58,8 @@ async def cahier(request: Request) -> Response:
         return await _create(request, user, kind, child["school_id"], child["class_id"], child)
     child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.READ)
     limit = query_int(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
-    cursor = request.query_params.get("next")
-    before = decode_cursor(cursor) if cursor else None
-    if cursor and before is None:
-        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur « next » invalide.")
-    if before is None and user.role == "parent":
-        await activity.seen(pool, user.id, "cahier", child["id"])  # no notice of what was just seen
-    rows = await store.cahier(pool, child["id"], child["class_id"], limit + 1, before)
-    shown = rows[:limit]
-    following = encode_cursor(shown[-1]["created_at"], shown[-1]["id"]) if len(rows) > limit else None
-    return JSONResponse({"pages": await service.pages_view(pool, user, shown), "next": following})
+    pages, following = await service.cahier_page(pool, user, child, limit, query_cursor(request))
+    return JSONResponse({"pages": pages, "next": following})
 
 
 async def class_pages(request: Request) -> Response:
@@ -97,21 +86,8 @@ async def export(request: Request) -> Response:
     child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.READ)
     current = service.school_year_of(service.today())
     year = query_int(request, "year", current, 2000, current)
-    start, end = service.school_year_bounds(year)
-    rows = await store.cahier_between(pool, child["id"], child["class_id"], start, end)
-    school = await directory.get_school(pool, child["school_id"])
-    return page(
-        __file__,
-        "export.html",
-        child=child,
-        class_name=child["class_name"],
-        school=school,
-        school_year=f"{year}-{year + 1}",
-        pages=[
-            (view, service.french_date(row["created_at"]))
-            for view, row in zip(await service.pages_view(pool, user, rows), rows, strict=True)
-        ],
-    )
+    shown = await service.school_year(pool, user, child, year)
+    return page(__file__, "export.html", child=child, class_name=child["class_name"], **shown)
 
 
 routes = [

@@ -17,11 +17,14 @@ from liaison.activity import service as activity
 from liaison.consent import policy as consent_policy
 from liaison.consent import service as consent_check
 from liaison.consent import store as consent
+from liaison.core import replay as replays
 from liaison.core.clock import PARIS, iso
 from liaison.core.context import Context
-from liaison.core.errors import ApiError, ErrorCode, not_found
-from liaison.core.events import NewEvent
+from liaison.core.errors import not_found
+from liaison.core.events import EventType, NewEvent
+from liaison.core.paging import Cursor, encode_cursor
 from liaison.core.people import User
+from liaison.directory import store as directory
 from liaison.media import store as media_store
 from liaison.realisations import policy, store
 from liaison.realisations.policy import Action, PageFacts, Ties
@@ -146,18 +149,15 @@ async def create_page(
     user's to attach (422) or shows another child without consent (409)."""
     child_id = child["id"] if child else None
 
+    async def earlier(client_id: str) -> asyncpg.Record | None:
+        return await store.by_client_id(ctx.pool, user.id, client_id)
+
     async def replay(earlier: asyncpg.Record) -> dict[str, Any]:
         if (earlier["kind"], earlier["child_id"], earlier["class_id"]) != (kind, child_id, class_id):
-            raise ApiError(
-                409, ErrorCode.CLIENT_ID_REUSED, "Cet identifiant client a déjà servi pour une autre page."
-            )
+            raise replays.reused("une autre page")
         return (await pages_view(ctx.pool, user, [earlier]))[0]
 
-    if client_id is not None:
-        earlier = await store.by_client_id(ctx.pool, user.id, client_id)
-        if earlier is not None:
-            return await replay(earlier)
-    try:
+    async def create() -> dict[str, Any]:
         async with change(ctx.pool, ctx.bus, school_id) as current:
             conn = current.conn
             photos = await media_store.attachable(conn, user, media_ids) if media_ids else []
@@ -171,15 +171,15 @@ async def create_page(
             )  # fmt: skip
             view = (await pages_view(conn, user, [row]))[0]
             recipients = await store.audience(conn, school_id, class_id, child_id)
-            current.events.append(NewEvent("realisation.created", {"page": _event_view(view)}, recipients))
+            current.events.append(
+                NewEvent(EventType.REALISATION_CREATED, {"page": _event_view(view)}, recipients)
+            )
             await _notify(conn, user, school_id, class_id, child_id)
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name != CLIENT_ID_INDEX or client_id is None:
-            raise
-        earlier = await store.by_client_id(ctx.pool, user.id, client_id)  # the concurrent twin won
-        assert earlier is not None
-        return await replay(earlier)
-    return view
+        return view
+
+    return await replays.once(
+        client_id, earlier=earlier, create=create, replay=replay, unique_index=CLIENT_ID_INDEX
+    )
 
 
 def _event_view(view: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +209,7 @@ async def delete_page(ctx: Context, user: User, page_id: UUID) -> None:
         if await store.delete_page(current.conn, page_id):
             current.events.append(
                 NewEvent(
-                    "realisation.deleted",
+                    EventType.REALISATION_DELETED,
                     {
                         "id": str(page_id),
                         "kind": page["kind"],
@@ -245,3 +245,29 @@ def french_date(moment: dt.datetime) -> str:
     """`3 mars 2026`, on the Paris calendar."""
     day = moment.astimezone(PARIS).date()
     return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+async def cahier_page(
+    pool: asyncpg.Pool, user: User, child: asyncpg.Record, limit: int, before: Cursor | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the child's cahier, most recent first, and the next cursor. A
+    parent opening its first page has seen what the waiting notice told of."""
+    if before is None and user.role == "parent":
+        await activity.seen(pool, user.id, "cahier", child["id"])
+    rows = await store.cahier(pool, child["id"], child["class_id"], limit + 1, before)
+    shown = rows[:limit]
+    following = encode_cursor(shown[-1]["created_at"], shown[-1]["id"]) if len(rows) > limit else None
+    return await pages_view(pool, user, shown), following
+
+
+async def school_year(pool: asyncpg.Pool, user: User, child: asyncpg.Record, year: int) -> dict[str, Any]:
+    """The child's school and every page of its cahier in that school year, each
+    with its date in words: what the printable export shows."""
+    start, end = school_year_bounds(year)
+    rows = await store.cahier_between(pool, child["id"], child["class_id"], start, end)
+    views = await pages_view(pool, user, rows)
+    return {
+        "school": await directory.get_school(pool, child["school_id"]),
+        "school_year": f"{year}-{year + 1}",
+        "pages": [(view, french_date(row["created_at"])) for view, row in zip(views, rows, strict=True)],
+    }

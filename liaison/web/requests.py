@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.requests import Request
 
 from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.paging import Cursor, decode_cursor
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -20,16 +21,21 @@ Model = TypeVar("Model", bound=BaseModel)
 class Body(BaseModel):
     """Base of every request body: strict types, no unknown field. Text is
     kept as sent (a message's layout matters); short fields that name things
-    use `Trimmed`."""
+    are `Annotated[str, trimmed(n)]`."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def trimmed(max_length: int, min_length: int = 1) -> StringConstraints:
+    """The checks of a short text field, stripped of surrounding spaces before
+    them: `title: Annotated[str, trimmed(200)]`."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
 def Trimmed(max_length: int, min_length: int = 1) -> Any:
-    """A short text field, stripped of surrounding spaces before its checks."""
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-    ]
+    """The former spelling, `title: Trimmed(200)`: the same field for pydantic,
+    but no type for a type checker. Use `Annotated[str, trimmed(200)]`."""
+    return Annotated[str, trimmed(max_length, min_length)]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -146,6 +152,17 @@ def query_int(request: Request, name: str, default: int, minimum: int, maximum: 
             400, ErrorCode.BAD_REQUEST, f"Le paramètre {name} doit être entre {minimum} et {maximum}."
         )
     return value
+
+
+def query_cursor(request: Request) -> Cursor | None:
+    """The `next` cursor of a paged list (liaison.core.paging), None on the first page."""
+    raw = request.query_params.get("next")
+    if not raw:
+        return None
+    cursor = decode_cursor(raw)
+    if cursor is None:
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur « next » invalide.")
+    return cursor
 
 
 # Field validators shared by the models of every capability.
