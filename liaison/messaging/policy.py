@@ -35,6 +35,12 @@ def start_direct(user: User, child_school_id: UUID, is_guardian: bool, teaches_c
     return FORBID  # a teacher of another class, a pupil
 
 
+def writes_to_families(user: User) -> Decision:
+    """Announcements and sign-ups come from a school's staff, asked before
+    anything about the audience is read."""
+    return ALLOW if user.school_id is not None and user.role in ("director", "teacher") else FORBID
+
+
 def start_announcement(
     user: User, whole_school: bool, class_ids_taught: set[UUID], class_ids: list[UUID]
 ) -> Decision:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from pydantic import Field, field_validator, model_validator
@@ -14,6 +15,7 @@ from liaison.accounts.auth import require_user
 from liaison.core.clock import PARIS, iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.core.people import User
 from liaison.messaging import service
 from liaison.messaging.policy import ThreadAction
 from liaison.signups import service as signups
@@ -99,8 +101,47 @@ def _id(value: str) -> UUID:
         raise not_found() from None
 
 
-def _created(thread: dict, message: dict) -> JSONResponse:
+def _created(thread: dict[str, Any], message: dict[str, Any]) -> JSONResponse:
     return JSONResponse({"thread": thread, "message": message}, status_code=201)
+
+
+async def _start_direct(ctx: Context, user: User, new: NewDirect) -> service.Created:
+    return await service.start_direct(
+        ctx, user, _id(new.child_id), new.subject, new.body, new.include_director, new.client_id
+    )
+
+
+async def _start_announcement(ctx: Context, user: User, new: NewAnnouncement) -> service.Created:
+    return await service.start_announcement(
+        ctx, user, whole_school=bool(new.audience.school),
+        class_ids=[_class_id(c) for c in new.audience.class_ids or []], subject=new.subject,
+        body=new.body, require_ack=new.require_ack, urgent=new.urgent, client_id=new.client_id,
+    )  # fmt: skip
+
+
+async def _start_signup(ctx: Context, user: User, new: NewSignup) -> service.Created:
+    return await signups.create(
+        ctx, user, whole_school=bool(new.audience.school),
+        class_ids=[_class_id(c) for c in new.audience.class_ids or []], subject=new.subject,
+        body=new.body, slots=[(s.label, s.capacity) for s in new.slots],
+        closes_at=_moment(new.closes_at, "closes_at"), urgent=new.urgent, client_id=new.client_id,
+    )  # fmt: skip
+
+
+# Each kind of thread a POST /api/threads may start: its body, and who starts it.
+_STARTERS: dict[str, tuple[type[Body], Callable[[Context, User, Any], Awaitable[service.Created]]]] = {
+    "direct": (NewDirect, _start_direct),
+    "announcement": (NewAnnouncement, _start_announcement),
+    "signup": (NewSignup, _start_signup),
+}
+_UNKNOWN_KIND = {"kind": "Valeur attendue : direct, announcement ou signup."}
+
+
+def _starter(kind: object) -> tuple[type[Body], Callable[[Context, User, Any], Awaitable[service.Created]]]:
+    found = _STARTERS.get(kind) if isinstance(kind, str) else None
+    if found is None:
+        raise invalid(_UNKNOWN_KIND)
+    return found
 
 
 async def create_thread(request: Request) -> Response:
@@ -108,62 +149,10 @@ async def create_thread(request: Request) -> Response:
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
-    kind = data.get("kind")
-    ctx = Context.of(request)
     if "send_at" in data:
-        return await _schedule(
-            request,
-            user,
-            data,
-            None,
-            {"direct": NewDirect, "announcement": NewAnnouncement, "signup": NewSignup},
-        )
-    if kind == "direct":
-        direct = validate(NewDirect, data)
-        return _created(
-            *await service.start_direct(
-                ctx,
-                user,
-                _id(direct.child_id),
-                direct.subject,
-                direct.body,
-                direct.include_director,
-                direct.client_id,
-            )
-        )
-    if kind == "announcement":
-        new = validate(NewAnnouncement, data)
-        class_ids = [_class_id(c) for c in new.audience.class_ids or []]
-        return _created(
-            *await service.start_announcement(
-                ctx,
-                user,
-                whole_school=bool(new.audience.school),
-                class_ids=class_ids,
-                subject=new.subject,
-                body=new.body,
-                require_ack=new.require_ack,
-                urgent=new.urgent,
-                client_id=new.client_id,
-            )
-        )
-    if kind == "signup":
-        new = validate(NewSignup, data)
-        return _created(
-            *await signups.create(
-                ctx,
-                user,
-                whole_school=bool(new.audience.school),
-                class_ids=[_class_id(c) for c in new.audience.class_ids or []],
-                subject=new.subject,
-                body=new.body,
-                slots=[(s.label, s.capacity) for s in new.slots],
-                closes_at=_moment(new.closes_at, "closes_at"),
-                urgent=new.urgent,
-                client_id=new.client_id,
-            )
-        )
-    raise invalid({"kind": "Valeur attendue : direct, announcement ou signup."})
+        return await _schedule(request, user, data, None)
+    model, start = _starter(data.get("kind"))
+    return _created(*await start(Context.of(request), user, validate(model, data)))
 
 
 def _moment(value: str | None, field: str) -> dt.datetime | None:
@@ -224,7 +213,7 @@ async def list_messages(request: Request) -> Response:
     return JSONResponse({"messages": messages})
 
 
-async def _schedule(request: Request, user, data: dict, thread_id: UUID | None, models: dict) -> Response:
+async def _schedule(request: Request, user: User, data: dict[str, Any], thread_id: UUID | None) -> Response:
     """Kept aside until `send_at` (checked now, sent then with the same rules)."""
     from liaison.scheduling import service as scheduling
 
@@ -233,9 +222,7 @@ async def _schedule(request: Request, user, data: dict, thread_id: UUID | None, 
         raise invalid({"send_at": "Date et heure attendues (RFC 3339)."})
     send_at = _moment(raw, "send_at")
     scheduling.check_send_at(send_at, dt.datetime.now(dt.UTC))
-    model = models.get(data.get("kind")) if thread_id is None else models["message"]
-    if model is None:
-        raise invalid({"kind": "Valeur attendue : direct, announcement ou signup."})
+    model = NewMessage if thread_id is not None else _starter(data.get("kind"))[0]
     validate(model, data)
     if thread_id is not None:
         await service.open_thread(Context.of(request), user, thread_id, ThreadAction.POST)
@@ -250,7 +237,7 @@ async def post_message(request: Request) -> Response:
     if not isinstance(data, dict):
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
     if "send_at" in data:
-        return await _schedule(request, user, data, _thread_id(request), {"message": NewMessage})
+        return await _schedule(request, user, data, _thread_id(request))
     new = validate(NewMessage, data)
     message = await service.post(Context.of(request), user, _thread_id(request), new.body, new.client_id)
     return JSONResponse(message, status_code=201)

@@ -134,8 +134,8 @@ async def start_announcement(
     """An announcement, or (kind "signup", with `within` writing the slots) a sign-up."""
 
     async def create() -> Created:
-        if user.school_id is None or user.role not in ("director", "teacher"):
-            raise ApiError(403, ErrorCode.FORBIDDEN, "Seule l'école écrit aux familles.")
+        policy.enforce(policy.writes_to_families(user), "Seule l'école écrit aux familles.")
+        assert user.school_id is not None  # the policy allows only a school's staff
         school_id = user.school_id
         classes = await directory.school_classes(ctx.pool, school_id, None if whole_school else class_ids)
         if not whole_school and len(classes) != len(set(class_ids)):
@@ -229,7 +229,7 @@ async def open_thread(
     return Visible(thread, member)
 
 
-async def _my_addressed_children(ctx: Context, user: User, thread_id: UUID, refusal: str) -> list[UUID]:
+async def my_addressed_children(ctx: Context, user: User, thread_id: UUID, refusal: str) -> list[UUID]:
     """The user's children that this announcement addresses, checked by the policy."""
     addressed = set(await store.thread_children(ctx.pool, thread_id))
     mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
@@ -315,7 +315,7 @@ async def reply_privately(
     async def create() -> Created:
         visible = await open_thread(ctx, user, announcement_id, ThreadAction.REPLY_PRIVATELY)
         announcement = visible.thread
-        mine = await _my_addressed_children(
+        mine = await my_addressed_children(
             ctx, user, announcement_id, "Cette annonce ne concerne pas vos enfants."
         )
         existing = await store.private_reply_thread(ctx.pool, announcement_id, mine)
@@ -393,7 +393,7 @@ async def _read_up_to(current: Change, thread: asyncpg.Record, user: User, seq: 
 async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.ACK, signed=True)
     thread = visible.thread
-    mine = await _my_addressed_children(ctx, user, thread_id, "Ce message ne concerne pas vos enfants.")
+    mine = await my_addressed_children(ctx, user, thread_id, "Ce message ne concerne pas vos enfants.")
     guardians = await directory.guardians_of(ctx.pool, mine)
     family = sorted({g for members in guardians.values() for g in members})
     async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:

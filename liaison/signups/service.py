@@ -12,7 +12,7 @@ import asyncpg
 from liaison.accounts import store as accounts
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, not_found
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
 from liaison.core.people import User
 from liaison.delivery import outbox
 from liaison.directory import store as directory
@@ -22,6 +22,7 @@ from liaison.messaging.policy import ThreadAction
 from liaison.messaging.service import Created
 from liaison.realtime.writer import Change, change
 from liaison.signups import store
+from liaison.storage.db import Connection
 
 
 async def create(
@@ -37,7 +38,7 @@ async def create(
     urgent: bool,
     client_id: str | None,
 ) -> Created:
-    async def within(conn: asyncpg.Connection, thread: asyncpg.Record) -> list[NewEvent]:
+    async def within(conn: Connection, thread: asyncpg.Record) -> list[NewEvent]:
         await store.add_slots(conn, thread["id"], slots, closes_at)
         return []
 
@@ -52,10 +53,9 @@ async def create(
 
 async def _family(ctx: Context, user: User, thread_id: UUID) -> UUID:
     """The family a guardian signs up for: their first child addressed by the thread."""
-    addressed = set(await threads.thread_children(ctx.pool, thread_id))
-    mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
-    if not mine:
-        raise ApiError(403, ErrorCode.FORBIDDEN, "Cette proposition ne concerne pas vos enfants.")
+    mine = await messaging.my_addressed_children(
+        ctx, user, thread_id, "Cette proposition ne concerne pas vos enfants."
+    )
     return mine[0]
 
 
@@ -65,14 +65,16 @@ async def _counts_event(current: Change, thread_id: UUID, extra: dict[str, Any])
     members = await threads.member_ids(current.conn, thread_id)
     current.events.append(
         NewEvent(
-            "signup.updated",
+            EventType.SIGNUP_UPDATED,
             {"thread_id": str(thread_id), "slots": [store.slot_to_api(s, None) for s in slots], **extra},
             members,
         )
     )
 
 
-async def sign_up(ctx: Context, user: User, thread_id: UUID, slot_id: UUID, note: str) -> tuple[dict, bool]:
+async def sign_up(
+    ctx: Context, user: User, thread_id: UUID, slot_id: UUID, note: str
+) -> tuple[dict[str, Any], bool]:
     """The family's sign-up on the slot (a second one returns the first), and
     whether it was created now."""
     visible = await messaging.open_thread(ctx, user, thread_id, ThreadAction.SIGN_UP)

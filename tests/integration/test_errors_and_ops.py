@@ -4,6 +4,7 @@ health, readiness, metrics and logs."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import re
@@ -15,7 +16,15 @@ from markupsafe import escape
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.world import PASSWORD, activate, admin_token, build_world, create_school, sign_in
+from tests.world import (
+    PASSWORD,
+    activate,
+    admin_token,
+    build_world,
+    create_school,
+    school_with_director,
+    sign_in,
+)
 
 # Words that a French sentence of the API carries; English defaults such as
 # "Not Found" or "Method Not Allowed" carry none of them.
@@ -138,6 +147,26 @@ async def test_missing_field_is_422_naming_it(api):
 async def test_empty_string_field_is_422(api):
     response = await api().post("/api/session", json={"login": "   ", "password": "x"})
     assert_error(response, 422, "invalid", fields={"login"})
+
+
+@pytest.mark.parametrize("kind", [["announcement"], {"a": 1}, 3, None, "poll"])
+@pytest.mark.parametrize("scheduled", [False, True])
+async def test_a_thread_kind_of_the_wrong_type_is_422_naming_kind(api, kind, scheduled):
+    """A list is not hashable: the kind is checked before it is looked up."""
+    _, director = await school_with_director(api)
+    body = {"kind": kind, "subject": "S", "body": "B", "audience": {"school": True}}
+    if scheduled:
+        tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        body["send_at"] = tomorrow.isoformat()
+    response = await api(director.token).post("/api/threads", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": "Certains champs sont invalides.",
+            "fields": {"kind": "Valeur attendue : direct, announcement ou signup."},
+        }
+    }
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])

@@ -17,10 +17,13 @@ from liaison.core.people import User
 from liaison.messaging.policy import (
     ThreadAction,
     ThreadFacts,
+    change_message,
     enforce,
+    for_my_children,
     start_announcement,
     start_direct,
     thread_decision,
+    writes_to_families,
 )
 
 SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
@@ -215,3 +218,28 @@ def test_enforce():
         enforce(HIDE)
     assert (hidden.value.status, hidden.value.code) == (404, "not_found")
     assert hidden.value.body() == {"error": {"code": "not_found", "message": "Introuvable."}}
+
+
+# -- who writes to families, signs for which children, changes which message -----------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_a_schools_staff_writes_to_families(role):
+    expected = ALLOW if role in ("director", "teacher") else FORBID
+    assert writes_to_families(person(role)) is expected
+
+
+def test_staff_without_a_school_writes_to_no_family():
+    assert writes_to_families(User(uuid.uuid4(), "director", "d", None, "d")) is FORBID
+
+
+def test_a_guardian_signs_and_answers_only_for_children_addressed():
+    assert for_my_children([uuid.uuid4()]) is ALLOW
+    assert for_my_children([]) is FORBID
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_author_changes_a_message(role):
+    author = person(role)
+    assert change_message(author, author.id) is ALLOW
+    assert change_message(author, uuid.uuid4()) is FORBID
