@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
-
 from liaison.accounts import passwords, store
 from liaison.config import Settings
 from liaison.core.people import User
+from liaison.storage.db import Connection
 
 log = logging.getLogger("liaison.bootstrap")
 
@@ -17,7 +16,7 @@ class AdminError(Exception):
     pass
 
 
-async def create_admin(conn: asyncpg.Connection, login: str, password: str) -> User:
+async def create_admin(conn: Connection, login: str, password: str) -> User:
     login = login.strip().lower()
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):
         raise AdminError("Identifiant invalide : 1 à 64 caractères, sans espace.")
@@ -37,7 +36,7 @@ async def create_admin(conn: asyncpg.Connection, login: str, password: str) -> U
         raise AdminError(f"L'identifiant {login} est déjà pris.") from None
 
 
-async def ensure_admin(conn: asyncpg.Connection, settings: Settings) -> None:
+async def ensure_admin(conn: Connection, settings: Settings) -> None:
     """Create the ADMIN_LOGIN account once; never change an existing one."""
     if not settings.admin_login or not settings.admin_password:
         return

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -63,7 +64,8 @@ class Settings:
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
+        # Any: each key is a field of its own type; `replace` refuses unknown ones.
         return replace(self, **changes)
 
 

@@ -12,7 +12,7 @@ import asyncpg
 from liaison.absences import store
 from liaison.bus import Bus
 from liaison.core.clock import PARIS, iso
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
 from liaison.directory import store as directory
 from liaison.messaging import store as threads
 from liaison.realtime.writer import change
@@ -40,7 +40,7 @@ async def check_once(pool: asyncpg.Pool, bus: Bus, now: dt.datetime) -> int:
             names = await directory.child_names(current.conn, [row["child_id"]])
             current.events.append(
                 NewEvent(
-                    "absence.unseen",
+                    EventType.ABSENCE_UNSEEN,
                     {
                         "absence_id": str(row["id"]),
                         "thread_id": str(row["thread_id"]),

@@ -13,12 +13,13 @@ from liaison.accounts import store as accounts
 from liaison.core.clock import PARIS, iso
 from liaison.core.context import Context
 from liaison.core.errors import forbidden, invalid, not_found
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
 from liaison.core.people import User
 from liaison.directory import store as directory
 from liaison.messaging import service as messaging
 from liaison.messaging import store as threads
 from liaison.messaging.store import NewThread
+from liaison.storage.db import Connection
 
 
 def absence_to_api(
@@ -77,7 +78,7 @@ async def report(
     )
     name = f"{child['first_name']} {child['last_name']}"
 
-    async def within(conn: asyncpg.Connection, thread: asyncpg.Record) -> list[NewEvent]:
+    async def within(conn: Connection, thread: asyncpg.Record) -> list[NewEvent]:
         row = await store.insert(
             conn,
             school_id=child["school_id"],
@@ -92,10 +93,10 @@ async def report(
             thread_id=thread["id"],
         )
         data = absence_to_api(row, name, user, None)
-        return [NewEvent("absence.reported", data, list(dict.fromkeys([*staff, *guardians])))]
+        return [NewEvent(EventType.ABSENCE_REPORTED, data, list(dict.fromkeys([*staff, *guardians])))]
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
-        return message["seq"] == 1 and thread["kind"] == "absence" and thread["child_id"] == child_id
+        return bool(message["seq"] == 1 and thread["kind"] == "absence" and thread["child_id"] == child_id)
 
     body = rules.body(child["first_name"], start, end, part, reason, note)
     thread, _ = await messaging.start_thread(ctx, user, new, body, client_id, within, same)

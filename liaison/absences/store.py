@@ -8,13 +8,15 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection, fetch_one
+
 COLUMNS = """a.id, a.school_id, a.child_id, a.class_id, a.start_date, a.end_date, a.part, a.reason,
     a.note, a.reported_by, a.reported_at, a.thread_id"""
 
 
-async def insert(conn: asyncpg.Connection, **values: Any) -> asyncpg.Record:
-    return await conn.fetchrow(
+async def insert(conn: Connection, **values: Any) -> asyncpg.Record:
+    return await fetch_one(
+        conn,
         f"""INSERT INTO absences AS a (school_id, child_id, class_id, start_date, end_date, part, reason,
                                      note, reported_by, thread_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}""",
@@ -70,7 +72,7 @@ async def due_for_check(conn: Conn, day: dt.date, clock: dt.time) -> list[asyncp
     )
 
 
-async def flag(conn: asyncpg.Connection, absence_id: UUID, day: dt.date) -> bool:
+async def flag(conn: Connection, absence_id: UUID, day: dt.date) -> bool:
     status = await conn.execute(
         "INSERT INTO absence_flags (absence_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING", absence_id, day
     )

@@ -45,8 +45,8 @@ async def session_for_token(connection: HTTPConnection, token: str) -> User | No
 
 
 async def current_session(connection: HTTPConnection) -> Session | None:
-    cached = connection.scope.get("liaison.session", False)
-    if cached is not False:
+    if "liaison.session" in connection.scope:  # already looked up for this request
+        cached: Session | None = connection.scope["liaison.session"]
         return cached
     session = None
     presented = presented_token(connection)

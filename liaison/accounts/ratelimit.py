@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -41,7 +42,7 @@ def _key(key: str, limit: Limit, prefix: str = "liaison:") -> str:
 
 
 class MemoryFailureCounter(FailureCounter):
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._windows: dict[str, tuple[float, int]] = {}
         self._clock = clock
 
@@ -79,7 +80,12 @@ class RedisFailureCounter(FailureCounter):
     async def retry_after(self, key: str, limit: Limit) -> int:
         try:
             name = _key(key, limit, self.prefix)
-            count, ttl = await self.client.pipeline(transaction=False).get(name).ttl(name).execute()
+            # One call per line: the chained form has no type (redis-py types
+            # a pipeline's commands as awaitables, though they return it).
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(name)
+            pipe.ttl(name)
+            count, ttl = await pipe.execute()
         except RedisError:
             return await self.fallback.retry_after(key, limit)
         if count is not None and int(count) >= limit.max_failures and ttl > 0:
@@ -90,7 +96,8 @@ class RedisFailureCounter(FailureCounter):
         name = _key(key, limit, self.prefix)
         try:
             pipe = self.client.pipeline(transaction=True)
-            pipe.incr(name).expire(name, limit.window_seconds, nx=True)
+            pipe.incr(name)
+            pipe.expire(name, limit.window_seconds, nx=True)
             await pipe.execute()
         except RedisError:
             await self.fallback.record_failure(key, limit)

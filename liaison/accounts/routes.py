@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from starlette.requests import Request
@@ -15,19 +16,19 @@ from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
 from liaison.accounts.ratelimit import Limit
 from liaison.core.errors import ApiError, ErrorCode
 from liaison.core.people import User
-from liaison.web.requests import Body, Trimmed, parse_body
+from liaison.web.requests import Body, parse_body, trimmed
 from liaison.web.routing import route
 
 log = logging.getLogger("liaison.accounts")
 
 
 class SignIn(Body):
-    login: Trimmed(200)
+    login: Annotated[str, trimmed(200)]
     password: str = Field(min_length=1, max_length=1000)
 
 
 class Activation(Body):
-    code: Trimmed(100)
+    code: Annotated[str, trimmed(100)]
     password: str = Field(max_length=1000)
 
 
@@ -149,7 +150,7 @@ async def activate(request: Request) -> Response:
     return await _signed_in(request, user)
 
 
-def _preferences_to_api(prefs: dict) -> dict:
+def _preferences_to_api(prefs: dict[str, Any]) -> dict[str, Any]:
     quiet = None
     if prefs["quiet_start"] is not None:
         quiet = {

@@ -13,6 +13,7 @@ import asyncpg
 
 from liaison.accounts import tokens
 from liaison.core.people import User
+from liaison.storage.db import Conn, Connection
 
 MAX_ACTIVE_CODES = 5  # per account; older ones are dropped when a new one is issued
 
@@ -48,7 +49,7 @@ class LoginTaken(Exception):
 
 
 async def create_user(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     role: str,
     school_id: UUID | None,
@@ -70,7 +71,7 @@ async def create_user(
     return created[0]
 
 
-async def create_users(conn: asyncpg.Connection, people: list[NewUser]) -> list[User]:
+async def create_users(conn: Connection, people: list[NewUser]) -> list[User]:
     """Create users in bulk (an import of 400 families is a few statements,
     not a thousand), each with a free login "prenom.nom", "prenom.nom2"..."""
     results: list[User | None] = [None] * len(people)
@@ -88,7 +89,7 @@ async def create_users(conn: asyncpg.Connection, people: list[NewUser]) -> list[
     return [user for user in results if user is not None]
 
 
-async def _logins_like(conn: asyncpg.Connection, bases: set[str]) -> set[str]:
+async def _logins_like(conn: Connection, bases: set[str]) -> set[str]:
     # Bases hold only [a-z0-9.-], so they are safe inside LIKE patterns.
     rows = await conn.fetch(
         "SELECT login FROM users WHERE login LIKE ANY($1::text[])", [b + "%" for b in bases]
@@ -108,9 +109,7 @@ def _free_logins(bases: list[str], taken: set[str]) -> list[str]:
     return chosen
 
 
-async def _insert_users(
-    conn: asyncpg.Connection, people: list[NewUser], logins: list[str]
-) -> list[User | None]:
+async def _insert_users(conn: Connection, people: list[NewUser], logins: list[str]) -> list[User | None]:
     """Insert; a login already taken gives None at its place."""
     rows = await conn.fetch(
         f"""INSERT INTO users (login, role, school_id, display_name, first_name, last_name,
@@ -135,25 +134,23 @@ async def _insert_users(
     return [by_login.get(login) for login in logins]
 
 
-async def get_user(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> User | None:
+async def get_user(conn: Conn, user_id: UUID) -> User | None:
     row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
     return User.from_row(row) if row else None
 
 
-async def credentials_for_login(
-    conn: asyncpg.Connection | asyncpg.Pool, login: str
-) -> tuple[User, str | None] | None:
+async def credentials_for_login(conn: Conn, login: str) -> tuple[User, str | None] | None:
     row = await conn.fetchrow(
         f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE login = $1", login.lower()
     )
     return (User.from_row(row), row["password_hash"]) if row else None
 
 
-async def user_exists_with_login(conn: asyncpg.Connection | asyncpg.Pool, login: str) -> bool:
+async def user_exists_with_login(conn: Conn, login: str) -> bool:
     return bool(await conn.fetchval("SELECT 1 FROM users WHERE login = $1", login.lower()))
 
 
-async def set_password(conn: asyncpg.Connection, user_id: UUID, password_hash: str) -> None:
+async def set_password(conn: Connection, user_id: UUID, password_hash: str) -> None:
     await conn.execute(
         """UPDATE users SET password_hash = $2, activated_at = coalesce(activated_at, now())
            WHERE id = $1""",
@@ -162,7 +159,7 @@ async def set_password(conn: asyncpg.Connection, user_id: UUID, password_hash: s
     )
 
 
-async def activated_user_ids(conn: asyncpg.Connection, user_ids: list[UUID]) -> set[UUID]:
+async def activated_user_ids(conn: Connection, user_ids: list[UUID]) -> set[UUID]:
     rows = await conn.fetch(
         "SELECT id FROM users WHERE id = ANY($1::uuid[]) AND activated_at IS NOT NULL", user_ids
     )
@@ -172,9 +169,7 @@ async def activated_user_ids(conn: asyncpg.Connection, user_ids: list[UUID]) -> 
 # -- sessions ----------------------------------------------------------------
 
 
-async def create_session(
-    conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, days: int
-) -> tuple[str, bytes]:
+async def create_session(conn: Conn, user_id: UUID, days: int) -> tuple[str, bytes]:
     token = tokens.new_session_token()
     token_hash = tokens.digest(token)
     await conn.execute(
@@ -187,7 +182,7 @@ async def create_session(
     return token, token_hash
 
 
-async def user_for_session(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes) -> User | None:
+async def user_for_session(conn: Conn, token_hash: bytes) -> User | None:
     # Touch last_seen_at at most hourly: a read on every request, a write rarely.
     row = await conn.fetchrow(
         f"""WITH session AS (
@@ -203,11 +198,11 @@ async def user_for_session(conn: asyncpg.Connection | asyncpg.Pool, token_hash: 
     return User.from_row(row) if row else None
 
 
-async def delete_session(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes) -> None:
+async def delete_session(conn: Conn, token_hash: bytes) -> None:
     await conn.execute("DELETE FROM sessions WHERE token_hash = $1", token_hash)
 
 
-async def delete_expired(conn: asyncpg.Connection | asyncpg.Pool) -> tuple[int, int]:
+async def delete_expired(conn: Conn) -> tuple[int, int]:
     sessions = await conn.execute("DELETE FROM sessions WHERE expires_at < now()")
     codes = await conn.execute("DELETE FROM activation_codes WHERE expires_at < now() - interval '30 days'")
     return int(sessions.split()[-1]), int(codes.split()[-1])
@@ -216,9 +211,7 @@ async def delete_expired(conn: asyncpg.Connection | asyncpg.Pool) -> tuple[int, 
 # -- activation codes ----------------------------------------------------------
 
 
-async def issue_activation_codes(
-    conn: asyncpg.Connection, user_ids: list[UUID], days: int
-) -> dict[UUID, str]:
+async def issue_activation_codes(conn: Connection, user_ids: list[UUID], days: int) -> dict[UUID, str]:
     """A fresh code for each account not yet activated; earlier codes stay
     valid (a letter already sent home keeps working), up to MAX_ACTIVE_CODES."""
     if not user_ids:
@@ -247,7 +240,7 @@ async def issue_activation_codes(
     return codes
 
 
-async def consume_activation_code(conn: asyncpg.Connection, code: str) -> User | None:
+async def consume_activation_code(conn: Connection, code: str) -> User | None:
     """Mark the code used (once, even with concurrent attempts) and return
     its user; None for an unknown, used or expired code."""
     row = await conn.fetchrow(
@@ -279,13 +272,11 @@ def _preferences(row: asyncpg.Record | None) -> dict[str, Any]:
     }
 
 
-async def get_preferences(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> dict[str, Any]:
+async def get_preferences(conn: Conn, user_id: UUID) -> dict[str, Any]:
     return (await preferences_of(conn, [user_id]))[user_id]
 
 
-async def preferences_of(
-    conn: asyncpg.Connection | asyncpg.Pool, user_ids: list[UUID]
-) -> dict[UUID, dict[str, Any]]:
+async def preferences_of(conn: Conn, user_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
     """Everyone's preferences, the defaults for those who never chose."""
     rows = await conn.fetch(
         """SELECT user_id, email_mode, push, quiet_start, quiet_end FROM user_preferences
@@ -296,7 +287,7 @@ async def preferences_of(
     return {user_id: _preferences(found.get(user_id)) for user_id in user_ids}
 
 
-async def digest_readers(conn: asyncpg.Connection | asyncpg.Pool) -> list[User]:
+async def digest_readers(conn: Conn) -> list[User]:
     """Those who asked for one email a day, and have an address."""
     rows = await conn.fetch(
         f"""SELECT {_USER_COLUMNS} FROM users u JOIN user_preferences p ON p.user_id = u.id
@@ -305,9 +296,7 @@ async def digest_readers(conn: asyncpg.Connection | asyncpg.Pool) -> list[User]:
     return [User.from_row(r) for r in rows]
 
 
-async def save_preferences(
-    conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, prefs: dict[str, Any]
-) -> None:
+async def save_preferences(conn: Conn, user_id: UUID, prefs: dict[str, Any]) -> None:
     await conn.execute(
         """INSERT INTO user_preferences (user_id, email_mode, push, quiet_start, quiet_end)
            VALUES ($1, $2, $3, $4, $5)
@@ -321,6 +310,6 @@ async def save_preferences(
     )
 
 
-async def users_by_id(conn: asyncpg.Connection | asyncpg.Pool, user_ids: list[UUID]) -> dict[UUID, User]:
+async def users_by_id(conn: Conn, user_ids: list[UUID]) -> dict[UUID, User]:
     rows = await conn.fetch(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])", user_ids)
     return {r["id"]: User.from_row(r) for r in rows}

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
 from liaison.activity import store
 from liaison.activity.policy import KINDS
 from liaison.activity.store import Topic
+from liaison.storage.db import Conn, Connection
 
 __all__ = ["Topic", "record", "record_each", "seen"]
 
 
 async def record(
-    conn: asyncpg.Connection,
+    conn: Connection,
     recipients: list[UUID],
     *,
     school_id: UUID,
@@ -39,14 +38,14 @@ async def record(
     await record_each(conn, [Topic(key, name, url, list(recipients))], school_id=school_id, kind=kind)
 
 
-async def record_each(conn: asyncpg.Connection, topics: list[Topic], *, school_id: UUID, kind: str) -> None:
+async def record_each(conn: Connection, topics: list[Topic], *, school_id: UUID, kind: str) -> None:
     """`record` for several topics at once (a class page: each child's cahier), in one statement."""
     if kind not in KINDS:
         raise ValueError(f"unknown activity kind {kind!r}")
     await store.add(conn, topics, school_id=school_id, kind=kind)
 
 
-async def seen(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, kind: str, key: UUID) -> bool:
+async def seen(conn: Conn, user_id: UUID, kind: str, key: UUID) -> bool:
     """The person opened what the notice was about: it is not sent. True if one was waiting.
     A notice already being sent is not stopped."""
     return await store.forget_pending(conn, user_id, kind, key)

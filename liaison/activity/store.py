@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection
 
 _COLUMNS = """id, user_id, school_id, kind, key, name, url, count, first_at, attempts, in_doubt,
               first_try_at"""
@@ -40,7 +40,7 @@ class Topic:
     recipients: list[UUID]
 
 
-async def add(conn: asyncpg.Connection, topics: list[Topic], *, school_id: UUID, kind: str) -> None:
+async def add(conn: Connection, topics: list[Topic], *, school_id: UUID, kind: str) -> None:
     """One more post or page for each person of each topic, in one statement (a
     class page is news in every child's cahier): a new pending notice, or +1 on
     theirs. Sorted, so that two writers touching the same people lock them in one order."""
@@ -74,7 +74,7 @@ async def forget_pending(conn: Conn, user_id: UUID, kind: str, key: UUID) -> boo
 
 
 async def claim_due(
-    conn: asyncpg.Connection, now: dt.datetime, grace: dt.timedelta, limit: int
+    conn: Connection, now: dt.datetime, grace: dt.timedelta, limit: int
 ) -> list[Notice]:
     """Pending notices past their grace period and their hold, locked for this
     transaction (other workers skip them)."""
@@ -91,7 +91,7 @@ async def claim_due(
     return [Notice(**dict(r)) for r in rows]
 
 
-async def hold(conn: asyncpg.Connection, holds: list[tuple[int, dt.datetime]]) -> None:
+async def hold(conn: Connection, holds: list[tuple[int, dt.datetime]]) -> None:
     """Not yet (quiet hours, the 17:00 digest): looked at again then."""
     if holds:
         await conn.execute(
@@ -102,7 +102,7 @@ async def hold(conn: asyncpg.Connection, holds: list[tuple[int, dt.datetime]]) -
         )
 
 
-async def start_sending(conn: asyncpg.Connection, sends: list[tuple[int, str]], now: dt.datetime) -> None:
+async def start_sending(conn: Connection, sends: list[tuple[int, str]], now: dt.datetime) -> None:
     """Marked `sending` (committed with the claim, before anything is sent)."""
     if sends:
         await conn.execute(
@@ -136,7 +136,7 @@ async def release(
 
 
 async def _back_to_pending(
-    conn: asyncpg.Connection, notice_id: int, hold_until: dt.datetime, error: str, in_doubt: bool
+    conn: Connection, notice_id: int, hold_until: dt.datetime, error: str, in_doubt: bool
 ) -> None:
     """If a post or page came while this notice was being sent, there is already a new
     pending notice for the same person and topic: this one joins it (its count added),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,16 +15,17 @@ from liaison.accounts.auth import require_user
 from liaison.accounts.store import get_user
 from liaison.agenda import service, store
 from liaison.core.errors import forbidden, invalid, not_found
+from liaison.core.people import User
 from liaison.directory import policy as directory_policy
 from liaison.directory import store as directory
 from liaison.directory.policy import SchoolAction
 from liaison.messaging import store as threads
-from liaison.web.requests import Body, Trimmed, parse_body
+from liaison.web.requests import Body, moment, parse_body, trimmed
 from liaison.web.routing import route
 
 
 class NewEvent(Body):
-    title: Trimmed(200)
+    title: Annotated[str, trimmed(200)]
     starts_at: str = Field(max_length=40)
     ends_at: str = Field(max_length=40)
     location: str = Field(default="", max_length=200)
@@ -30,15 +33,7 @@ class NewEvent(Body):
     signup_thread_id: str | None = Field(default=None, max_length=100)
 
 
-def _moment(value: str, field: str) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid({field: "Date et heure invalides (RFC 3339, ex. 2026-12-03T08:30:00Z)."}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-async def _visible_class(request: Request):
+async def _visible_class(request: Request) -> tuple[User, asyncpg.Record]:
     """The class of the path, if its agenda is the user's to see: its families
     and pupils, the staff of the school, the admin; 404 for everyone else."""
     user = await require_user(request)
@@ -49,7 +44,7 @@ async def _visible_class(request: Request):
         or (user.is_staff and user.school_id == klass["school_id"])
         or klass["id"] in await service.classes_of(pool, user)
     )
-    if not visible:
+    if klass is None or not visible:
         raise not_found()
     return user, klass
 
@@ -60,9 +55,9 @@ async def class_events(request: Request) -> Response:
     return JSONResponse({"events": [service.event_to_api(r) for r in rows]})
 
 
-async def _create(request: Request, school_id: UUID, class_id: UUID | None, user) -> Response:
+async def _create(request: Request, school_id: UUID, class_id: UUID | None, user: User) -> Response:
     new = await parse_body(request, NewEvent)
-    starts, ends = _moment(new.starts_at, "starts_at"), _moment(new.ends_at, "ends_at")
+    starts, ends = moment(new.starts_at, "starts_at"), moment(new.ends_at, "ends_at")
     if ends < starts:
         raise invalid({"ends_at": "La fin est avant le début."})
     signup_thread = None

@@ -90,4 +90,5 @@ def ics(rows: list[asyncpg.Record], public_url: str, school_name: str) -> bytes:
         if row["signup_thread_id"]:
             event.add("url", f"{public_url}/#/threads/{row['signup_thread_id']}")
         calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves it unannotated
+    return ical

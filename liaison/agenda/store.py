@@ -8,13 +8,15 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, fetch_one
+
 COLUMNS = """id, school_id, class_id, title, starts_at, ends_at, location, description, signup_thread_id,
     created_by, created_at"""
 
 
 async def create(conn: Conn, **values: Any) -> asyncpg.Record:
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"""INSERT INTO agenda_events (school_id, class_id, title, starts_at, ends_at, location, description,
                                        signup_thread_id, created_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}""",
@@ -39,17 +41,19 @@ async def for_classes(
 
 
 async def feed_version(conn: Conn, user_id: UUID) -> int:
-    return await conn.fetchval(
+    version: int = await conn.fetchval(
         """INSERT INTO calendar_feeds (user_id) VALUES ($1)
            ON CONFLICT (user_id) DO UPDATE SET version = calendar_feeds.version
            RETURNING version""",
         user_id,
     )
+    return version
 
 
 async def reset_feed(conn: Conn, user_id: UUID) -> int:
-    return await conn.fetchval(
+    version: int = await conn.fetchval(
         """INSERT INTO calendar_feeds (user_id, version) VALUES ($1, 2)
            ON CONFLICT (user_id) DO UPDATE SET version = calendar_feeds.version + 1 RETURNING version""",
         user_id,
     )
+    return version

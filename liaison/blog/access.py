@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
 from liaison.blog import policy, store
 from liaison.blog.policy import ClassFacts, PostAction, PostFacts
 from liaison.consent import store as consent_store
 from liaison.core.people import User
 from liaison.media import store as media_store
 from liaison.media.access import holder
+from liaison.storage.db import Conn
 
 
 @holder
-async def blog_post_photo(conn: asyncpg.Connection | asyncpg.Pool, user: User, media_id: UUID) -> bool:
+async def blog_post_photo(conn: Conn, user: User, media_id: UUID) -> bool:
     consent: tuple[set[UUID], set[UUID], set[UUID]] | None = None  # tagged, lacking, mine
     for post in await store.posts_holding(conn, media_id):
         row = await store.class_facts(conn, user.id, post["class_id"])

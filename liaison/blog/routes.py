@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,7 +13,7 @@ from liaison.blog import access as _access  # noqa: F401  (registers the blog's 
 from liaison.blog import service
 from liaison.blog.policy import ClassAction, PostAction
 from liaison.core.context import Context
-from liaison.web.requests import Body, Trimmed, nonblank, parse_body, query_cursor, query_int, storable
+from liaison.web.requests import Body, nonblank, parse_body, query_cursor, query_int, storable, trimmed
 from liaison.web.routing import route
 
 MAX_BODY = 20_000
@@ -22,7 +24,7 @@ MediaIds = list[str]
 
 
 class NewPost(Body):
-    title: Trimmed(200)
+    title: Annotated[str, trimmed(200)]
     body: str = Field(default="", max_length=MAX_BODY)  # a title and photos may say it all
     media_ids: MediaIds = Field(default_factory=list, max_length=service.MAX_MEDIA)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -32,7 +34,7 @@ class NewPost(Body):
 
 
 class PostChange(Body):
-    title: Trimmed(200) | None = None
+    title: Annotated[str, trimmed(200)] | None = None
     body: str | None = Field(default=None, max_length=MAX_BODY)
     media_ids: MediaIds | None = Field(default=None, max_length=service.MAX_MEDIA)
 
@@ -45,7 +47,7 @@ class PostChange(Body):
 
 
 class Review(Body):
-    comment: Trimmed(2000)
+    comment: Annotated[str, trimmed(2000)]
 
     _checked = field_validator("comment")(nonblank)
 

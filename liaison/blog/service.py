@@ -35,6 +35,7 @@ from liaison.core.paging import Cursor, encode_cursor
 from liaison.core.people import User
 from liaison.media import store as media_store
 from liaison.realtime.writer import Change, change
+from liaison.storage.db import Conn, Connection
 
 MAX_MEDIA = 20
 
@@ -50,7 +51,7 @@ class Klass:
     facts: ClassFacts
 
 
-async def class_of(conn: store.Conn, user: User, class_id: UUID) -> Klass:
+async def class_of(conn: Conn, user: User, class_id: UUID) -> Klass:
     row = await store.class_facts(conn, user.id, class_id)
     if row is None:
         raise not_found()
@@ -62,7 +63,9 @@ def post_facts(user: User, post: asyncpg.Record) -> PostFacts:
     return PostFacts(post["status"], post["author_id"] == user.id)
 
 
-async def _open(conn: store.Conn, user: User, post_id: UUID, action: PostAction, *, lock: bool = False):
+async def _open(
+    conn: Conn, user: User, post_id: UUID, action: PostAction, *, lock: bool = False
+) -> tuple[asyncpg.Record, Klass]:
     post = await store.get_post(conn, post_id, lock=lock)
     if post is None:
         raise not_found()
@@ -97,7 +100,7 @@ class Viewer:
 
 
 async def posts_view(
-    conn: store.Conn, viewer: Viewer, posts: list[asyncpg.Record], *, comments: bool = False
+    conn: Conn, viewer: Viewer, posts: list[asyncpg.Record], *, comments: bool = False
 ) -> list[dict[str, Any]]:
     ids = [p["id"] for p in posts]
     media = await store.media_of_posts(conn, ids)
@@ -135,11 +138,15 @@ async def posts_view(
     return views
 
 
-async def post_view(conn: store.Conn, viewer: Viewer, post: asyncpg.Record, *, comments: bool = False):
+async def post_view(
+    conn: Conn, viewer: Viewer, post: asyncpg.Record, *, comments: bool = False
+) -> dict[str, Any]:
     return (await posts_view(conn, viewer, [post], comments=comments))[0]
 
 
-def post_to_api(post: asyncpg.Record, author: User | None, media: list[dict], comment_count: int) -> dict:
+def post_to_api(
+    post: asyncpg.Record, author: User | None, media: list[dict[str, Any]], comment_count: int
+) -> dict[str, Any]:
     return {
         "id": str(post["id"]),
         "class_id": str(post["class_id"]),
@@ -166,7 +173,7 @@ def comment_to_api(comment: asyncpg.Record, author: User | None) -> dict[str, An
     }
 
 
-async def viewer_of(conn: store.Conn, user: User, klass: Klass) -> Viewer:
+async def viewer_of(conn: Conn, user: User, klass: Klass) -> Viewer:
     if klass.facts.is_staff(user):
         return Viewer(True, user.id)
     return Viewer(False, user.id, frozenset(await consent_store.own_children(conn, user.id, user.role)))
@@ -206,7 +213,7 @@ async def _tell(current: Change, klass: Klass, post: asyncpg.Record, kind: Event
         current.events.append(NewEvent(kind, await post_view(current.conn, viewer, post), [author]))
 
 
-async def _own_withheld(conn: asyncpg.Connection, post: asyncpg.Record) -> dict[UUID, set[UUID]]:
+async def _own_withheld(conn: Connection, post: asyncpg.Record) -> dict[UUID, set[UUID]]:
     """The children on the post's photos who lack consent, by the readers
     whose own children they are (`consent_store.whose_own`)."""
     media_ids = await store.media_ids_of(conn, post["id"])
@@ -216,7 +223,7 @@ async def _own_withheld(conn: asyncpg.Connection, post: asyncpg.Record) -> dict[
     return await consent_store.whose_own(conn, lacking)
 
 
-async def _audience(conn: asyncpg.Connection, klass: Klass, post: asyncpg.Record) -> list[UUID]:
+async def _audience(conn: Connection, klass: Klass, post: asyncpg.Record) -> list[UUID]:
     staff = await store.class_staff(conn, klass.id, klass.school_id)
     if post["status"] != "published":
         return list({*staff, post["author_id"]})
@@ -237,7 +244,7 @@ async def _published(current: Change, klass: Klass, post: asyncpg.Record) -> Non
     )  # fmt: skip
 
 
-async def _check_consent(conn: asyncpg.Connection, media_ids: list[UUID]) -> None:
+async def _check_consent(conn: Connection, media_ids: list[UUID]) -> None:
     tags = await media_store.tags_of(conn, media_ids) if media_ids else {}
     await consent.require_consent(conn, {c for children in tags.values() for c in children})
 
@@ -322,7 +329,9 @@ async def get(ctx: Context, user: User, post_id: UUID) -> dict[str, Any]:
     return await post_view(ctx.pool, await viewer_of(ctx.pool, user, klass), post, comments=True)
 
 
-async def _locked(current: Change, user: User, post_id: UUID, action: PostAction):
+async def _locked(
+    current: Change, user: User, post_id: UUID, action: PostAction
+) -> tuple[asyncpg.Record, Klass]:
     """The post, locked in `current`'s transaction, and the policy asked on it."""
     return await _open(current.conn, user, post_id, action, lock=True)
 
@@ -331,7 +340,8 @@ async def _school_of(ctx: Context, post_id: UUID) -> UUID:
     post = await store.get_post(ctx.pool, post_id)
     if post is None:
         raise not_found()
-    return post["school_id"]
+    school_id: UUID = post["school_id"]
+    return school_id
 
 
 async def edit(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection, fetch_one
 
 POST_COLUMNS = """p.id, p.school_id, p.class_id, p.author_id, p.title, p.body, p.status, p.review_comment,
     p.client_id, p.created_at, p.updated_at, p.activity_at, p.published_at"""
@@ -62,7 +62,7 @@ async def class_pupils(conn: Conn, class_id: UUID) -> list[UUID]:
 
 
 async def insert_post(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     school_id: UUID,
     class_id: UUID,
@@ -72,7 +72,8 @@ async def insert_post(
     status: str,
     client_id: str | None,
 ) -> asyncpg.Record:
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"""INSERT INTO posts AS p (school_id, class_id, author_id, title, body, status, client_id,
                                     published_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'published' THEN now() END)
@@ -102,10 +103,11 @@ async def post_by_client_id(conn: Conn, author_id: UUID, client_id: str) -> asyn
 
 
 async def update_post(
-    conn: asyncpg.Connection, post_id: UUID, *, title: str, body: str, resubmit: bool
+    conn: Connection, post_id: UUID, *, title: str, body: str, resubmit: bool
 ) -> asyncpg.Record:
     """New text; `resubmit`: the pupil sends it back for review (submitted again)."""
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"""UPDATE posts p SET title = $2, body = $3, updated_at = now(),
                    status = CASE WHEN $4 THEN 'submitted' ELSE status END,
                    activity_at = CASE WHEN $4 THEN now() ELSE activity_at END
@@ -117,8 +119,9 @@ async def update_post(
     )
 
 
-async def publish(conn: asyncpg.Connection, post_id: UUID) -> asyncpg.Record:
-    return await conn.fetchrow(
+async def publish(conn: Connection, post_id: UUID) -> asyncpg.Record:
+    return await fetch_one(
+        conn,
         f"""UPDATE posts p SET status = 'published', published_at = now(), activity_at = now(),
                    updated_at = now()
             WHERE p.id = $1 RETURNING {POST_COLUMNS}""",
@@ -126,8 +129,9 @@ async def publish(conn: asyncpg.Connection, post_id: UUID) -> asyncpg.Record:
     )
 
 
-async def reject(conn: asyncpg.Connection, post_id: UUID, comment: str) -> asyncpg.Record:
-    return await conn.fetchrow(
+async def reject(conn: Connection, post_id: UUID, comment: str) -> asyncpg.Record:
+    return await fetch_one(
+        conn,
         f"""UPDATE posts p SET status = 'rejected', review_comment = $2, updated_at = now()
             WHERE p.id = $1 RETURNING {POST_COLUMNS}""",
         post_id,
@@ -135,7 +139,7 @@ async def reject(conn: asyncpg.Connection, post_id: UUID, comment: str) -> async
     )
 
 
-async def delete_post(conn: asyncpg.Connection, post_id: UUID) -> None:
+async def delete_post(conn: Connection, post_id: UUID) -> None:
     await conn.execute("DELETE FROM posts WHERE id = $1", post_id)
 
 
@@ -169,7 +173,7 @@ async def list_posts(
 # -- photos ------------------------------------------------------------------------
 
 
-async def set_media(conn: asyncpg.Connection, post_id: UUID, media_ids: list[UUID]) -> None:
+async def set_media(conn: Connection, post_id: UUID, media_ids: list[UUID]) -> None:
     await conn.execute("DELETE FROM post_media WHERE post_id = $1", post_id)
     await conn.executemany(
         "INSERT INTO post_media (post_id, media_id, position) VALUES ($1, $2, $3)",
@@ -207,9 +211,10 @@ async def posts_holding(conn: Conn, media_id: UUID) -> list[asyncpg.Record]:
 
 
 async def insert_comment(
-    conn: asyncpg.Connection, post_id: UUID, author_id: UUID, body: str, client_id: str | None
+    conn: Connection, post_id: UUID, author_id: UUID, body: str, client_id: str | None
 ) -> asyncpg.Record:
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"""INSERT INTO post_comments AS c (post_id, author_id, body, client_id) VALUES ($1, $2, $3, $4)
             RETURNING {COMMENT_COLUMNS}""",
         post_id,
@@ -231,7 +236,7 @@ async def comment_by_client_id(conn: Conn, author_id: UUID, client_id: str) -> a
     )
 
 
-async def delete_comment(conn: asyncpg.Connection, comment_id: UUID) -> None:
+async def delete_comment(conn: Connection, comment_id: UUID) -> None:
     await conn.execute("DELETE FROM post_comments WHERE id = $1", comment_id)
 
 

@@ -81,7 +81,8 @@ class RedisBus(Bus):
                 backoff = min(backoff * 2, 5.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    # redis-py leaves PubSub.aclose unannotated.
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _receive(self, raw: dict[str, Any]) -> None:
         if raw.get("type") != "pmessage":

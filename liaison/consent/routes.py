@@ -9,7 +9,7 @@ from liaison.accounts.auth import require_user
 from liaison.consent import policy, store
 from liaison.core.decisions import enforce
 from liaison.core.errors import not_found
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
 from liaison.directory import store as directory
 from liaison.realtime.writer import change
 from liaison.web.requests import Body, parse_body
@@ -38,7 +38,9 @@ async def child_consent(request: Request) -> Response:
         view = store.child_view(child, await store.decisions(current.conn, child["id"]))
         staff = await directory.staff_of_classes(current.conn, [child["class_id"]])
         directors = await directory.directors_of(current.conn, child["school_id"])
-        current.events.append(NewEvent("consent.updated", view, list({*guardians, *staff, *directors})))
+        current.events.append(
+            NewEvent(EventType.CONSENT_UPDATED, view, list({*guardians, *staff, *directors}))
+        )
     return JSONResponse(view)
 
 

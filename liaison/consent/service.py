@@ -9,6 +9,7 @@ import asyncpg
 
 from liaison.consent import store
 from liaison.core.errors import ApiError, ErrorCode
+from liaison.storage.db import Conn
 
 
 def consent_missing(children: list[asyncpg.Record]) -> ApiError:
@@ -27,7 +28,7 @@ def consent_missing(children: list[asyncpg.Record]) -> ApiError:
     )
 
 
-async def require_consent(conn: store.Conn, child_ids: Iterable[UUID]) -> None:
+async def require_consent(conn: Conn, child_ids: Iterable[UUID]) -> None:
     """Raise 409 `consent_missing` unless every one of these children has consent."""
     missing = await store.children_without_consent(conn, list(child_ids))
     if missing:

@@ -13,8 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from liaison.core.clock import iso
-
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn
 
 # A child lacks consent when it has no guardian at all, or one guardian
 # (activated or not) has not said yes.

@@ -9,6 +9,7 @@ all and a test keeps the two in step); the message is for a person, French.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -59,7 +60,7 @@ class ApiError(Exception):
         message: str,
         *,
         fields: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ):
         super().__init__(message)

@@ -10,18 +10,19 @@ import asyncpg
 from liaison.config import Settings
 from liaison.delivery import policy
 from liaison.delivery import store as log_store
+from liaison.storage.db import Connection
 
 URGENT_KINDS = ("absence",)
 
 
-async def remind_now(conn: asyncpg.Connection, thread: asyncpg.Record, now: dt.datetime) -> None:
+async def remind_now(conn: Connection, thread: asyncpg.Record, now: dt.datetime) -> None:
     """ "Remind the others": a push and an email to those who have not signed, now."""
     common = {"school_id": thread["school_id"], "thread_id": thread["id"], "seq": 1, "urgent": False}
     for kind in ("reminder", "escalation"):
         await log_store.enqueue(conn, kind=kind, due_at=now, **common)
 
 
-async def promoted(conn: asyncpg.Connection, thread: asyncpg.Record, child_id, now: dt.datetime) -> None:
+async def promoted(conn: Connection, thread: asyncpg.Record, child_id, now: dt.datetime) -> None:
     """A family confirmed from a waiting list: told at once (push, else email)."""
     await log_store.enqueue(
         conn, school_id=thread["school_id"], thread_id=thread["id"], seq=1, kind="promotion",
@@ -30,7 +31,7 @@ async def promoted(conn: asyncpg.Connection, thread: asyncpg.Record, child_id, n
 
 
 async def message_written(
-    conn: asyncpg.Connection, thread: asyncpg.Record, seq: int, settings: Settings, now: dt.datetime
+    conn: Connection, thread: asyncpg.Record, seq: int, settings: Settings, now: dt.datetime
 ) -> None:
     urgent = thread["urgent"] or thread["kind"] in URGENT_KINDS
     grace = dt.timedelta(seconds=settings.notify_grace_seconds)

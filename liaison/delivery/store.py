@@ -8,10 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-import asyncpg
-
-Conn = asyncpg.Connection | asyncpg.Pool
-
+from liaison.storage.db import Conn, Connection
 
 # -- keys and subscriptions ------------------------------------------------------
 
@@ -89,7 +86,7 @@ async def subscriptions_of(conn: Conn, user_ids: Iterable[UUID]) -> dict[UUID, l
 
 
 async def enqueue(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     school_id: UUID,
     thread_id: UUID,
@@ -124,7 +121,7 @@ class Job:
     child_id: UUID | None = None
 
 
-async def claim_jobs(conn: asyncpg.Connection, now: dt.datetime, limit: int = 20) -> list[Job]:
+async def claim_jobs(conn: Connection, now: dt.datetime, limit: int = 20) -> list[Job]:
     """Due jobs, locked for this transaction (other workers skip them)."""
     rows = await conn.fetch(
         """SELECT id, school_id, thread_id, seq, kind, urgent, due_at, child_id FROM notification_jobs
@@ -136,7 +133,7 @@ async def claim_jobs(conn: asyncpg.Connection, now: dt.datetime, limit: int = 20
     return [Job(**dict(r)) for r in rows]
 
 
-async def job_done(conn: asyncpg.Connection, job_id: int) -> None:
+async def job_done(conn: Connection, job_id: int) -> None:
     await conn.execute("UPDATE notification_jobs SET done_at = now() WHERE id = $1", job_id)
 
 

@@ -12,10 +12,11 @@ import csv
 import io
 import random
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 # --------------------------------------------------------------------------
 # School, classes and staff
@@ -307,6 +308,9 @@ def _class_plans() -> list[tuple[str, ...]]:
     return plans
 
 
+_T = TypeVar("_T")
+
+
 class _Generator:
     def __init__(self) -> None:
         self.rng = random.Random(SEED)
@@ -314,7 +318,7 @@ class _Generator:
         self.pupil_names: set[tuple[str, str]] = set()
         self.emails: set[str] = set()
 
-    def weighted(self, choices):
+    def weighted(self, choices: Sequence[tuple[_T, float]]) -> _T:
         values = [value for value, _ in choices]
         weights = [weight for _, weight in choices]
         return self.rng.choices(values, weights=weights)[0]
@@ -339,7 +343,7 @@ class _Generator:
             result[0] = self.origin()
         return result
 
-    def last_names(self, links, origins) -> tuple[list[str], str]:
+    def last_names(self, links: tuple[str, ...], origins: list[str]) -> tuple[list[str], str]:
         """Guardians' last names and the children's (sometimes a double name)."""
         rng = self.rng
         names = [rng.choice(ORIGINS[origin].last_names) for origin in origins]
@@ -378,7 +382,7 @@ class _Generator:
         first_name = self.unique(pool, last_name, self.pupil_names)
         return _Pupil(class_name, last_name, first_name, self.birth_date(class_name))
 
-    def unique(self, pool: tuple[str, ...], last_name: str, taken: set) -> str:
+    def unique(self, pool: tuple[str, ...], last_name: str, taken: set[tuple[str, str]]) -> str:
         """A first name from pool that nobody with this last name has yet."""
         free = [name for name in pool if (name, last_name) not in taken]
         if not free:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
 from liaison.accounts import passwords
 from liaison.demo import school as demo
 from liaison.directory import store as directory
 from liaison.directory.csv_import import parse_roster
+from liaison.storage.db import Connection
 
 
 @dataclass(frozen=True)
@@ -23,11 +22,11 @@ class DemoLogin:
     login: str
 
 
-async def needs_seed(conn: asyncpg.Connection) -> bool:
+async def needs_seed(conn: Connection) -> bool:
     return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM schools)")
 
 
-async def seed(conn: asyncpg.Connection, activation_days: int = 60) -> list[DemoLogin]:
+async def seed(conn: Connection, activation_days: int = 60) -> list[DemoLogin]:
     password_hash = passwords.hash_password_sync(demo.DEMO_PASSWORD)  # one hash for all demo accounts
     async with conn.transaction():
         school = await directory.create_school(conn, **demo.DEMO_SCHOOL)
@@ -63,7 +62,7 @@ async def seed(conn: asyncpg.Connection, activation_days: int = 60) -> list[Demo
     return await demo_logins(conn)
 
 
-async def demo_logins(conn: asyncpg.Connection) -> list[DemoLogin]:
+async def demo_logins(conn: Connection) -> list[DemoLogin]:
     """A few accounts to try, when the demo school is in this database."""
     school_id = await conn.fetchval("SELECT id FROM schools WHERE uai = $1", demo.DEMO_SCHOOL["uai"])
     if school_id is None:

@@ -103,7 +103,13 @@ def identity_text(value: str) -> str:
     return " ".join(_strip_accents(folded).split())
 
 
-def child_key(row: RosterRow) -> tuple:
+# Comparison forms: the same child (names and birth date), the same guardian
+# (names and email).
+ChildKey = tuple[str, str, datetime.date | None]
+GuardianKey = tuple[str, str, str | None]
+
+
+def child_key(row: RosterRow) -> ChildKey:
     return (
         identity_text(row.child_last_name),
         identity_text(row.child_first_name),
@@ -111,7 +117,7 @@ def child_key(row: RosterRow) -> tuple:
     )
 
 
-def guardian_key(first_name: str, last_name: str, email: str | None) -> tuple:
+def guardian_key(first_name: str, last_name: str, email: str | None) -> GuardianKey:
     """Same guardian = same names and same email (or both without email)."""
     normalised_email = email.strip().lower() if email else None
     return (identity_text(last_name), identity_text(first_name), normalised_email or None)
@@ -431,8 +437,8 @@ class _CrossRowChecks:
     """Checks that involve several rows: duplicates and class consistency."""
 
     def __init__(self) -> None:
-        self._first_row_of_child: dict[tuple, RosterRow] = {}
-        self._pairs: set[tuple] = set()
+        self._first_row_of_child: dict[ChildKey, RosterRow] = {}
+        self._pairs: set[tuple[ChildKey, GuardianKey]] = set()
 
     def accept(self, row: RosterRow) -> tuple[bool, RowError | None]:
         """Return (keep the row?, error)."""

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
+import asyncpg
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from liaison.accounts import store as accounts
 from liaison.accounts.auth import csrf_for, require_session, require_user
 from liaison.core.errors import ApiError, ErrorCode, not_found
+from liaison.core.people import User
 from liaison.directory import policy, store
 from liaison.directory.csv_import import RosterError, parse_roster
 from liaison.directory.policy import ClassAction, SchoolAction
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, parse_body, read_body
+from liaison.web.requests import Body, parse_body, read_body, trimmed
 from liaison.web.routing import route
 
 _UAI = re.compile(r"^\d{7}[A-Z]$")
@@ -26,9 +29,9 @@ _CSV_TYPES = {"text/csv", "text/plain", "application/csv", "application/octet-st
 
 
 class NewSchool(Body):
-    name: Trimmed(200)
-    city: Trimmed(100)
-    uai: Trimmed(8)
+    name: Annotated[str, trimmed(200)]
+    city: Annotated[str, trimmed(100)]
+    uai: Annotated[str, trimmed(8)]
 
     @field_validator("uai")
     @classmethod
@@ -41,14 +44,14 @@ class NewSchool(Body):
 
 class NewStaff(Body):
     role: Literal["director", "teacher"]
-    display_name: Trimmed(100)
-    email: Trimmed(254, min_length=0) | None = None
+    display_name: Annotated[str, trimmed(100)]
+    email: Annotated[str, trimmed(254, min_length=0)] | None = None
     class_names: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value in (None, ""):
+        if not value:
             return None
         if not _EMAIL.match(value):
             raise ValueError("Adresse courriel invalide.")
@@ -63,8 +66,9 @@ class NewStaff(Body):
         return cleaned
 
 
-def _pool(request: Request):
-    return request.app.state.pool
+def _pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
 
 
 async def me(request: Request) -> Response:
@@ -90,7 +94,7 @@ async def create_school(request: Request) -> Response:
     return JSONResponse(store.school_to_api(school), status_code=201)
 
 
-async def _school_for(request: Request, action: SchoolAction):
+async def _school_for(request: Request, action: SchoolAction) -> tuple[User, asyncpg.Record]:
     """The school of the path, once the user may act on it."""
     user = await require_user(request)
     school_id: UUID = request.path_params["school_id"]
@@ -114,7 +118,7 @@ async def add_staff(request: Request) -> Response:
             email=body.email,
             class_names=body.class_names,
         )
-        codes = await store.accounts.issue_activation_codes(conn, [user.id], settings.activation_days)
+        codes = await accounts.issue_activation_codes(conn, [user.id], settings.activation_days)
     return JSONResponse(
         {"user": user.to_api(), "login": user.login, "activation_code": codes[user.id]},
         status_code=201,

@@ -13,14 +13,22 @@ import asyncpg
 
 from liaison.accounts import store as accounts
 from liaison.core.people import User
-from liaison.directory.csv_import import RosterRow, child_key, class_key, guardian_key
+from liaison.directory.csv_import import (
+    ChildKey,
+    GuardianKey,
+    RosterRow,
+    child_key,
+    class_key,
+    guardian_key,
+)
+from liaison.storage.db import Conn, Connection
 
 
 class DuplicateSchool(Exception):
     pass
 
 
-def _key_text(key: tuple) -> str:
+def _key_text(key: ChildKey | GuardianKey) -> str:
     return "|".join("" if part is None else str(part) for part in key)
 
 
@@ -45,7 +53,7 @@ def child_to_api(row: asyncpg.Record) -> dict[str, Any]:
 # -- schools and classes -----------------------------------------------------
 
 
-async def create_school(conn: asyncpg.Connection, name: str, city: str, uai: str) -> asyncpg.Record:
+async def create_school(conn: Connection, name: str, city: str, uai: str) -> asyncpg.Record:
     row = await conn.fetchrow(
         """INSERT INTO schools (name, city, uai) VALUES ($1, $2, $3)
            ON CONFLICT (uai) DO NOTHING RETURNING id, name, city, uai""",
@@ -58,16 +66,16 @@ async def create_school(conn: asyncpg.Connection, name: str, city: str, uai: str
     return row
 
 
-async def get_school(conn: asyncpg.Connection | asyncpg.Pool, school_id: UUID) -> asyncpg.Record | None:
+async def get_school(conn: Conn, school_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT id, name, city, uai FROM schools WHERE id = $1", school_id)
 
 
-async def get_class(conn: asyncpg.Connection | asyncpg.Pool, class_id: UUID) -> asyncpg.Record | None:
+async def get_class(conn: Conn, class_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT id, school_id, name FROM classes WHERE id = $1", class_id)
 
 
 async def ensure_classes(
-    conn: asyncpg.Connection, school_id: UUID, names: list[str]
+    conn: Connection, school_id: UUID, names: list[str]
 ) -> tuple[dict[str, asyncpg.Record], int]:
     """Classes by their key, created on first use; and how many were created."""
     by_key = {class_key(name): name for name in names}
@@ -87,7 +95,7 @@ async def ensure_classes(
     return {row["name_key"]: row for row in rows}, len(created)
 
 
-async def lock_school(conn: asyncpg.Connection, school_id: UUID) -> None:
+async def lock_school(conn: Connection, school_id: UUID) -> None:
     """Serialise the writers of one school's directory (imports, staff)."""
     await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", 0x4449, zlib.crc32(school_id.bytes) - 2**31)
 
@@ -96,7 +104,7 @@ async def lock_school(conn: asyncpg.Connection, school_id: UUID) -> None:
 
 
 async def add_staff(
-    conn: asyncpg.Connection,
+    conn: Connection,
     school_id: UUID,
     *,
     role: str,
@@ -153,7 +161,7 @@ class ImportResult:
 
 
 async def import_roster(
-    conn: asyncpg.Connection, school_id: UUID, rows: list[RosterRow], activation_days: int
+    conn: Connection, school_id: UUID, rows: list[RosterRow], activation_days: int
 ) -> ImportResult:
     """Write a parsed roster; the caller holds the transaction, so a failure
     anywhere writes nothing. Running it twice creates nothing the second time."""
@@ -196,7 +204,7 @@ async def import_roster(
 
 
 async def _ensure_children(
-    conn: asyncpg.Connection,
+    conn: Connection,
     school_id: UUID,
     rows: list[RosterRow],
     classes: dict[str, asyncpg.Record],
@@ -238,7 +246,7 @@ def _guardian_identity(row: RosterRow) -> str:
 
 
 async def _ensure_guardians(
-    conn: asyncpg.Connection, school_id: UUID, rows: list[RosterRow]
+    conn: Connection, school_id: UUID, rows: list[RosterRow]
 ) -> tuple[dict[str, User], int]:
     unique: dict[str, RosterRow] = {}
     for row in rows:
@@ -281,7 +289,7 @@ async def _ensure_guardians(
 # -- reading the directory ---------------------------------------------------
 
 
-async def class_members(conn: asyncpg.Connection | asyncpg.Pool, klass: asyncpg.Record) -> dict[str, Any]:
+async def class_members(conn: Conn, klass: asyncpg.Record) -> dict[str, Any]:
     teachers = await conn.fetch(
         """SELECT u.id, u.display_name, u.role, u.school_id, u.email
            FROM class_staff s JOIN users u ON u.id = s.user_id
@@ -325,7 +333,7 @@ async def class_members(conn: asyncpg.Connection | asyncpg.Pool, klass: asyncpg.
     }
 
 
-async def profile(conn: asyncpg.Connection | asyncpg.Pool, user: User) -> dict[str, Any]:
+async def profile(conn: Conn, user: User) -> dict[str, Any]:
     """What /api/me shows beside the user: school, classes, children."""
     school = await get_school(conn, user.school_id) if user.school_id else None
     if user.role == "director":
@@ -381,7 +389,7 @@ async def profile(conn: asyncpg.Connection | asyncpg.Pool, user: User) -> dict[s
 # -- activation letters and pupil accounts -----------------------------------
 
 
-async def letters(conn: asyncpg.Connection, school_id: UUID, activation_days: int) -> list[dict[str, Any]]:
+async def letters(conn: Connection, school_id: UUID, activation_days: int) -> list[dict[str, Any]]:
     """Each guardian not yet activated, with their children and a fresh code."""
     rows = await conn.fetch(
         """SELECT u.id, u.display_name, u.login, u.email,
@@ -422,14 +430,14 @@ async def letters(conn: asyncpg.Connection, school_id: UUID, activation_days: in
     ]
 
 
-async def get_child(conn: asyncpg.Connection | asyncpg.Pool, child_id: UUID) -> asyncpg.Record | None:
+async def get_child(conn: Conn, child_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT id, school_id, class_id, first_name, last_name, user_id FROM children WHERE id = $1",
         child_id,
     )
 
 
-async def teaches_class(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, class_id: UUID) -> bool:
+async def teaches_class(conn: Conn, user_id: UUID, class_id: UUID) -> bool:
     return bool(
         await conn.fetchval(
             "SELECT 1 FROM class_staff WHERE user_id = $1 AND class_id = $2", user_id, class_id
@@ -438,7 +446,7 @@ async def teaches_class(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID, 
 
 
 async def ensure_pupil_account(
-    conn: asyncpg.Connection, child: asyncpg.Record, activation_days: int
+    conn: Connection, child: asyncpg.Record, activation_days: int
 ) -> tuple[User, str | None, bool]:
     """The pupil's own account (created once) and a fresh code if not activated."""
     # Locked so that two teachers clicking at once create one account.
@@ -455,8 +463,9 @@ async def ensure_pupil_account(
         )
         await conn.execute("UPDATE children SET user_id = $2 WHERE id = $1", child["id"], user.id)
     else:
-        user = await accounts.get_user(conn, user_id)
-        assert user is not None
+        existing = await accounts.get_user(conn, user_id)
+        assert existing is not None  # children.user_id references users(id)
+        user = existing
     codes = await accounts.issue_activation_codes(conn, [user.id], activation_days)
     return user, codes.get(user.id), created
 
@@ -464,9 +473,7 @@ async def ensure_pupil_account(
 # -- what other capabilities ask of the directory --------------------------------
 
 
-async def guardians_of(
-    conn: asyncpg.Connection | asyncpg.Pool, child_ids: list[UUID]
-) -> dict[UUID, list[UUID]]:
+async def guardians_of(conn: Conn, child_ids: list[UUID]) -> dict[UUID, list[UUID]]:
     rows = await conn.fetch(
         "SELECT child_id, user_id FROM guardianships WHERE child_id = ANY($1::uuid[]) ORDER BY user_id",
         child_ids,
@@ -477,9 +484,7 @@ async def guardians_of(
     return found
 
 
-async def children_of_guardian(
-    conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID
-) -> list[asyncpg.Record]:
+async def children_of_guardian(conn: Conn, user_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT c.id, c.school_id, c.class_id, c.first_name, c.last_name
            FROM guardianships g JOIN children c ON c.id = g.child_id
@@ -488,28 +493,26 @@ async def children_of_guardian(
     )
 
 
-async def staff_of_classes(conn: asyncpg.Connection | asyncpg.Pool, class_ids: list[UUID]) -> list[UUID]:
+async def staff_of_classes(conn: Conn, class_ids: list[UUID]) -> list[UUID]:
     rows = await conn.fetch(
         "SELECT DISTINCT user_id FROM class_staff WHERE class_id = ANY($1::uuid[])", class_ids
     )
     return [r["user_id"] for r in rows]
 
 
-async def directors_of(conn: asyncpg.Connection | asyncpg.Pool, school_id: UUID) -> list[UUID]:
+async def directors_of(conn: Conn, school_id: UUID) -> list[UUID]:
     rows = await conn.fetch(
         "SELECT id FROM users WHERE school_id = $1 AND role = 'director' ORDER BY id", school_id
     )
     return [r["id"] for r in rows]
 
 
-async def classes_taught(conn: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> set[UUID]:
+async def classes_taught(conn: Conn, user_id: UUID) -> set[UUID]:
     rows = await conn.fetch("SELECT class_id FROM class_staff WHERE user_id = $1", user_id)
     return {r["class_id"] for r in rows}
 
 
-async def school_classes(
-    conn: asyncpg.Connection | asyncpg.Pool, school_id: UUID, class_ids: list[UUID] | None = None
-) -> list[UUID]:
+async def school_classes(conn: Conn, school_id: UUID, class_ids: list[UUID] | None = None) -> list[UUID]:
     """The classes of the school (all, or those of `class_ids` that belong to it)."""
     rows = await conn.fetch(
         """SELECT id FROM classes WHERE school_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
@@ -520,12 +523,12 @@ async def school_classes(
     return [r["id"] for r in rows]
 
 
-async def children_of_classes(conn: asyncpg.Connection | asyncpg.Pool, class_ids: list[UUID]) -> list[UUID]:
+async def children_of_classes(conn: Conn, class_ids: list[UUID]) -> list[UUID]:
     rows = await conn.fetch("SELECT id FROM children WHERE class_id = ANY($1::uuid[]) ORDER BY id", class_ids)
     return [r["id"] for r in rows]
 
 
-async def child_names(conn: asyncpg.Connection | asyncpg.Pool, child_ids: list[UUID]) -> dict[UUID, str]:
+async def child_names(conn: Conn, child_ids: list[UUID]) -> dict[UUID, str]:
     rows = await conn.fetch(
         "SELECT id, first_name || ' ' || last_name AS name FROM children WHERE id = ANY($1::uuid[])",
         child_ids,

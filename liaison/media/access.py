@@ -23,8 +23,9 @@ from uuid import UUID
 import asyncpg
 
 from liaison.core.people import User
+from liaison.storage.db import Conn
 
-Holder = Callable[[asyncpg.Connection | asyncpg.Pool, User, UUID], Awaitable[bool]]
+Holder = Callable[[Conn, User, UUID], Awaitable[bool]]
 
 HOLDERS: list[Holder] = []
 
@@ -36,7 +37,7 @@ def holder(function: Holder) -> Holder:
     return function
 
 
-async def may_see(conn: asyncpg.Connection | asyncpg.Pool, user: User, media: asyncpg.Record) -> bool:
+async def may_see(conn: Conn, user: User, media: asyncpg.Record) -> bool:
     """True for the uploader of `media` (its row), else when a holder says the
     user may see a post or page holding the photo. Never across schools (the
     platform admin excepted, as holders decide for them)."""

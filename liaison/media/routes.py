@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator
 from uuid import UUID
 
+import asyncpg
 from pydantic import Field
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, UploadFile
@@ -56,7 +56,7 @@ def _decode_slots(app: Starlette) -> asyncio.Semaphore:
     return slots
 
 
-async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+async def _capped(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
     """The body, never more than `limit` bytes (413 as soon as it passes)."""
     size = 0
     async for chunk in request.stream():
@@ -170,7 +170,7 @@ async def serve(request: Request) -> Response:
     return response
 
 
-async def _visible_media(request: Request) -> tuple[User, Any]:
+async def _visible_media(request: Request) -> tuple[User, asyncpg.Record]:
     user = await require_user(request)
     async with request.app.state.pool.acquire() as conn:
         row = await store.get(conn, request.path_params["media_id"])

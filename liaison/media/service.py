@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
-from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.errors import ApiError, ErrorCode, forbidden
 from liaison.core.people import User
 from liaison.media import files, images, store
 
 
 async def save(
     pool: asyncpg.Pool, root: Path, user: User, processed: images.Processed, client_id: str | None
-) -> Any:
+) -> asyncpg.Record:
     """Files first, then the row: a row never points to missing files, and a
     failed insert removes the files."""
+    if user.school_id is None:  # as the upload route answers before reading the file
+        raise forbidden("Seuls les membres d'une école envoient des photos.")
     key = files.new_key()
     await asyncio.to_thread(files.write, root, key, processed)
     try:

@@ -16,8 +16,7 @@ import asyncpg
 
 from liaison.core.errors import invalid
 from liaison.core.people import User
-
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection
 
 MAX_ATTACHED = 20  # photos on one post or page
 
@@ -26,7 +25,7 @@ _COLUMNS = """id, school_id, uploader_id, storage_key, content_type, width, heig
 
 
 def media_to_api(
-    row: Mapping[str, Any], children: Sequence[Mapping[str, Any]] | None = None
+    row: asyncpg.Record | Mapping[str, Any], children: Sequence[Mapping[str, Any]] | None = None
 ) -> dict[str, Any]:
     """`{"id", "url", "thumb_url", "width", "height"}`, and `"children":
     [{"id", "display_name"}]` when given (the staff see who is tagged)."""
@@ -170,7 +169,7 @@ async def school_children(conn: Conn, school_id: UUID, child_ids: list[UUID]) ->
     return {row["id"] for row in rows}
 
 
-async def replace_tags(conn: asyncpg.Connection, media_id: UUID, child_ids: list[UUID], by: UUID) -> None:
+async def replace_tags(conn: Connection, media_id: UUID, child_ids: list[UUID], by: UUID) -> None:
     """The photo shows exactly these children (tags kept keep their date).
     Call inside a transaction."""
     await conn.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from pydantic import Field, field_validator, model_validator
@@ -22,13 +22,14 @@ from liaison.signups import service as signups
 from liaison.web.pages import page
 from liaison.web.requests import (
     Body,
-    Trimmed,
+    moment,
     nonblank,
     parse_body,
     query_cursor,
     query_int,
     read_json,
     storable,
+    trimmed,
     validate,
 )
 from liaison.web.routing import route
@@ -38,7 +39,7 @@ INBOX_DEFAULT, INBOX_MAX = 50, 200
 
 
 class _Create(Body):
-    subject: Trimmed(200)
+    subject: Annotated[str, trimmed(200)]
     body: str = Field(min_length=1, max_length=MAX_BODY)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
@@ -71,7 +72,7 @@ class NewAnnouncement(_Create):
 
 
 class Slot(Body):
-    label: Trimmed(200)
+    label: Annotated[str, trimmed(200)]
     capacity: int = Field(ge=1, le=1000)
 
 
@@ -120,11 +121,12 @@ async def _start_announcement(ctx: Context, user: User, new: NewAnnouncement) ->
 
 
 async def _start_signup(ctx: Context, user: User, new: NewSignup) -> service.Created:
+    closes_at = moment(new.closes_at, "closes_at") if new.closes_at is not None else None
     return await signups.create(
         ctx, user, whole_school=bool(new.audience.school),
         class_ids=[_class_id(c) for c in new.audience.class_ids or []], subject=new.subject,
-        body=new.body, slots=[(s.label, s.capacity) for s in new.slots],
-        closes_at=_moment(new.closes_at, "closes_at"), urgent=new.urgent, client_id=new.client_id,
+        body=new.body, slots=[(s.label, s.capacity) for s in new.slots], closes_at=closes_at,
+        urgent=new.urgent, client_id=new.client_id,
     )  # fmt: skip
 
 
@@ -155,16 +157,6 @@ async def create_thread(request: Request) -> Response:
     return _created(*await start(Context.of(request), user, validate(model, data)))
 
 
-def _moment(value: str | None, field: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid({field: "Date et heure invalides (RFC 3339)."}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _class_id(value: str) -> UUID:
     try:
         return UUID(value)
@@ -182,7 +174,8 @@ async def list_threads(request: Request) -> Response:
 
 
 def _thread_id(request: Request) -> UUID:
-    return request.path_params["thread_id"]
+    thread_id: UUID = request.path_params["thread_id"]
+    return thread_id
 
 
 async def get_thread(request: Request) -> Response:
@@ -220,7 +213,7 @@ async def _schedule(request: Request, user: User, data: dict[str, Any], thread_i
     raw = data.pop("send_at")
     if not isinstance(raw, str):
         raise invalid({"send_at": "Date et heure attendues (RFC 3339)."})
-    send_at = _moment(raw, "send_at")
+    send_at = moment(raw, "send_at")
     scheduling.check_send_at(send_at, dt.datetime.now(dt.UTC))
     model = NewMessage if thread_id is not None else _starter(data.get("kind"))[0]
     validate(model, data)
@@ -244,7 +237,8 @@ async def post_message(request: Request) -> Response:
 
 
 def _seq(request: Request) -> int:
-    return request.path_params["seq"]
+    seq: int = request.path_params["seq"]
+    return seq
 
 
 async def recall_message(request: Request) -> Response:

@@ -30,6 +30,7 @@ from liaison.messaging import policy, store
 from liaison.messaging.policy import ThreadAction, ThreadFacts
 from liaison.messaging.store import Member, NewThread, message_to_api, thread_to_api
 from liaison.realtime.writer import Change, change
+from liaison.storage.db import Connection
 
 Created = tuple[dict[str, Any], dict[str, Any]]  # (thread, message) as the API shows them
 # Is this earlier message (and its thread) the result of the create being retried?
@@ -165,12 +166,12 @@ async def start_announcement(
         return await _create(ctx, user, new, body, client_id, within)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
-        return message["seq"] == 1 and thread["kind"] == kind
+        return bool(message["seq"] == 1 and thread["kind"] == kind)
 
     return await _once(ctx, user, client_id, create, same)
 
 
-Within = Callable[[asyncpg.Connection, asyncpg.Record], Awaitable[list[NewEvent]]]
+Within = Callable[[Connection, asyncpg.Record], Awaitable[list[NewEvent]]]
 
 
 async def start_thread(
@@ -303,7 +304,7 @@ async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: 
         return {}, message_to_api(message, user)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
-        return thread["id"] == thread_id
+        return bool(thread["id"] == thread_id)
 
     _, message = await _once(ctx, user, client_id, create, same)
     return message
@@ -352,7 +353,7 @@ async def reply_privately(
         return await _create(ctx, user, new, body, client_id)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
-        return thread["reply_to_thread_id"] == announcement_id
+        return bool(thread["reply_to_thread_id"] == announcement_id)
 
     return await _once(ctx, user, client_id, create, same)
 
@@ -418,7 +419,8 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
                 )
             )
     acks = await store.acks_of(ctx.pool, thread_id)
-    return min(acks[c]["acked_at"] for c in mine)
+    first: dt.datetime = min(acks[c]["acked_at"] for c in mine)
+    return first
 
 
 async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: UUID) -> dict[str, Any]:
@@ -511,7 +513,7 @@ async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     acks = await store.acks_of(ctx.pool, thread_id)
     people = await accounts.users_by_id(ctx.pool, list({g for gs in guardians.values() for g in gs}))
     delivered = await delivery_log.delivered_times(ctx.pool, thread_id)
-    families = []
+    families: list[dict[str, Any]] = []
     for child_id in children:
         members = [g for g in guardians[child_id] if g in reads]
         first_reads = [reads[g]["first_read_at"] for g in members if reads[g]["first_read_at"]]

@@ -15,10 +15,9 @@ from uuid import UUID
 import asyncpg
 
 from liaison.core.clock import iso
-from liaison.core.events import NewEvent
+from liaison.core.events import EventType, NewEvent
 from liaison.core.people import User
-
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection, fetch_one
 
 THREAD_COLUMNS = """t.id, t.school_id, t.kind, t.subject, t.child_id, t.class_ids, t.whole_school,
     t.author_id, t.reply_to_thread_id, t.require_ack, t.urgent, t.created_at, t.last_activity_at,
@@ -190,9 +189,9 @@ class NewThread:
 
 
 async def create_thread(
-    conn: asyncpg.Connection, new: NewThread, body: str, client_id: str | None
+    conn: Connection, new: NewThread, body: str, client_id: str | None
 ) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
-    thread = await conn.fetchrow(
+    thread = await fetch_one(conn,
         f"""INSERT INTO threads AS t (school_id, kind, subject, child_id, class_ids, whole_school, author_id,
                                      reply_to_thread_id, require_ack, urgent, last_seq, last_activity_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, clock_timestamp())
@@ -236,16 +235,17 @@ async def create_thread(
     message = await _insert_message(conn, thread["id"], 1, new.author, body, client_id)
     recipients = list(members)
     events = [
-        NewEvent("thread.created", thread_to_api(thread, new.author, None), recipients),
-        NewEvent("message.created", message_to_api(message, new.author), recipients),
+        NewEvent(EventType.THREAD_CREATED, thread_to_api(thread, new.author, None), recipients),
+        NewEvent(EventType.MESSAGE_CREATED, message_to_api(message, new.author), recipients),
     ]
     return thread, message, events
 
 
 async def _insert_message(
-    conn: asyncpg.Connection, thread_id: UUID, seq: int, author: User, body: str, client_id: str | None
+    conn: Connection, thread_id: UUID, seq: int, author: User, body: str, client_id: str | None
 ) -> asyncpg.Record:
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"""INSERT INTO messages AS m (thread_id, seq, author_id, body, client_id)
             VALUES ($1, $2, $3, $4, $5) RETURNING {MESSAGE_COLUMNS}""",
         thread_id,
@@ -257,10 +257,11 @@ async def _insert_message(
 
 
 async def post_message(
-    conn: asyncpg.Connection, thread_id: UUID, author: User, body: str, client_id: str | None
+    conn: Connection, thread_id: UUID, author: User, body: str, client_id: str | None
 ) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
     # The row lock on the thread makes concurrent posts take seqs one by one.
-    thread = await conn.fetchrow(
+    thread = await fetch_one(
+        conn,
         f"""UPDATE threads t SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
             WHERE id = $1 RETURNING {THREAD_COLUMNS}""",
         thread_id,
@@ -279,11 +280,13 @@ async def post_message(
         author.id,
         thread["last_seq"],
     )
-    event = NewEvent("message.created", message_to_api(message, author), [r["user_id"] for r in recipients])
+    event = NewEvent(
+        EventType.MESSAGE_CREATED, message_to_api(message, author), [r["user_id"] for r in recipients]
+    )
     return thread, message, [event]
 
 
-async def add_member(conn: asyncpg.Connection, thread_id: UUID, user_id: UUID, is_staff: bool) -> None:
+async def add_member(conn: Connection, thread_id: UUID, user_id: UUID, is_staff: bool) -> None:
     await conn.execute(
         """INSERT INTO thread_members (thread_id, user_id, is_staff, last_activity_at)
            SELECT $1, $2, $3, last_activity_at FROM threads WHERE id = $1
@@ -295,7 +298,7 @@ async def add_member(conn: asyncpg.Connection, thread_id: UUID, user_id: UUID, i
 
 
 async def mark_read(
-    conn: asyncpg.Connection, thread: asyncpg.Record, user: User, seq: int
+    conn: Connection, thread: asyncpg.Record, user: User, seq: int
 ) -> tuple[int, dt.datetime] | None:
     """Move the watermark forward (never back); None when it did not move."""
     row = await conn.fetchrow(
@@ -311,7 +314,7 @@ async def mark_read(
 
 
 async def record_acks(
-    conn: asyncpg.Connection, thread_id: UUID, child_ids: list[UUID], user_id: UUID
+    conn: Connection, thread_id: UUID, child_ids: list[UUID], user_id: UUID
 ) -> list[tuple[UUID, dt.datetime]]:
     """Sign for these families; those already signed keep their first signature.
     Returns the new signatures."""
@@ -327,7 +330,7 @@ async def record_acks(
 
 
 async def mark_members_acked(
-    conn: asyncpg.Connection, thread_id: UUID, user_ids: list[UUID], at: dt.datetime
+    conn: Connection, thread_id: UUID, user_ids: list[UUID], at: dt.datetime
 ) -> None:
     await conn.execute(
         """UPDATE thread_members SET acked_at = coalesce(acked_at, $3)
@@ -406,7 +409,7 @@ async def messages_by_seq(conn: Conn, keys: list[tuple[UUID, int]]) -> dict[tupl
 
 
 async def record_paper_ack(
-    conn: asyncpg.Connection, thread_id: UUID, child_id: UUID, by: UUID
+    conn: Connection, thread_id: UUID, child_id: UUID, by: UUID
 ) -> asyncpg.Record | None:
     """The family signed the paper slip; a digital signature already there stays."""
     return await conn.fetchrow(
@@ -418,9 +421,9 @@ async def record_paper_ack(
     )
 
 
-async def claim_reminder(conn: asyncpg.Connection, thread_id: UUID, by: UUID) -> dt.datetime | None:
+async def claim_reminder(conn: Connection, thread_id: UUID, by: UUID) -> dt.datetime | None:
     """Take today's reminder; None when one was sent less than a day ago."""
-    return await conn.fetchval(
+    reminded_at: dt.datetime | None = await conn.fetchval(
         """INSERT INTO thread_reminders (thread_id, reminded_at, reminded_by) VALUES ($1, now(), $2)
            ON CONFLICT (thread_id) DO UPDATE SET reminded_at = now(), reminded_by = $2
            WHERE thread_reminders.reminded_at < now() - interval '1 day'
@@ -428,9 +431,10 @@ async def claim_reminder(conn: asyncpg.Connection, thread_id: UUID, by: UUID) ->
         thread_id,
         by,
     )
+    return reminded_at
 
 
-async def lock_message(conn: asyncpg.Connection, thread_id: UUID, seq: int) -> asyncpg.Record | None:
+async def lock_message(conn: Connection, thread_id: UUID, seq: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.thread_id = $1 AND m.seq = $2 FOR UPDATE",
         thread_id,
@@ -438,14 +442,17 @@ async def lock_message(conn: asyncpg.Connection, thread_id: UUID, seq: int) -> a
     )
 
 
-async def recall(conn: asyncpg.Connection, message_id: UUID) -> asyncpg.Record:
-    return await conn.fetchrow(
-        f"UPDATE messages m SET recalled_at = now() WHERE id = $1 RETURNING {MESSAGE_COLUMNS}", message_id
+async def recall(conn: Connection, message_id: UUID) -> asyncpg.Record:
+    return await fetch_one(
+        conn,
+        f"UPDATE messages m SET recalled_at = now() WHERE id = $1 RETURNING {MESSAGE_COLUMNS}",
+        message_id,
     )
 
 
-async def correct(conn: asyncpg.Connection, message_id: UUID, body: str) -> asyncpg.Record:
-    return await conn.fetchrow(
+async def correct(conn: Connection, message_id: UUID, body: str) -> asyncpg.Record:
+    return await fetch_one(
+        conn,
         f"UPDATE messages m SET body = $2, edited_at = now() WHERE id = $1 RETURNING {MESSAGE_COLUMNS}",
         message_id,
         body,

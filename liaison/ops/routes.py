@@ -102,7 +102,8 @@ def _route_template(scope: Scope) -> str:
     endpoint = scope.get("endpoint")
     templates = scope["app"].state.route_templates if "app" in scope else {}
     if endpoint is not None and endpoint in templates:
-        return templates[endpoint]
+        template: str = templates[endpoint]
+        return template
     path = scope.get("path", "")
     return "/static" if not path.startswith("/api/") else "unmatched"
 

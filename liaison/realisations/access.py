@@ -9,7 +9,7 @@ from uuid import UUID
 from liaison.core.people import User
 from liaison.media.access import holder
 from liaison.realisations import service
-from liaison.realisations.store import Conn
+from liaison.storage.db import Conn
 
 
 @holder

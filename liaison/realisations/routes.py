@@ -3,8 +3,10 @@ printable export), class pages, one page (read, delete)."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,20 +14,20 @@ from starlette.responses import JSONResponse, Response
 from liaison.accounts.auth import require_user
 from liaison.core.context import Context
 from liaison.core.errors import invalid
-from liaison.realisations import access, policy, service
+from liaison.core.people import User
+from liaison.realisations import access as _access  # noqa: F401  (registers the cahier's media holder)
+from liaison.realisations import policy, service
 from liaison.realisations.policy import Action
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, parse_body, query_cursor, query_int, storable
+from liaison.web.requests import Body, parse_body, query_cursor, query_int, storable, trimmed
 from liaison.web.routing import route
-
-assert access.realisation_pages  # registers the media holder with the media capability
 
 MAX_TEXT = 20_000
 LIST_DEFAULT, LIST_MAX = 50, 200
 
 
 class NewPage(Body):
-    title: Trimmed(200)
+    title: Annotated[str, trimmed(200)]
     body: str = Field(default="", max_length=MAX_TEXT)
     media_ids: list[str] = Field(default_factory=list, max_length=20)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -40,7 +42,14 @@ def _media_ids(values: list[str]) -> list[UUID]:
         raise invalid({"media_ids": "Photo inconnue."}) from None
 
 
-async def _create(request: Request, user, kind: str, school_id: UUID, class_id: UUID, child) -> Response:
+async def _create(
+    request: Request,
+    user: User,
+    kind: str,
+    school_id: UUID,
+    class_id: UUID,
+    child: asyncpg.Record | None,
+) -> Response:
     new = await parse_body(request, NewPage)
     view = await service.create_page(
         Context.of(request), user, school_id=school_id, kind=kind, class_id=class_id, child=child,

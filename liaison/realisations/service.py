@@ -29,6 +29,7 @@ from liaison.media import store as media_store
 from liaison.realisations import policy, store
 from liaison.realisations.policy import Action, PageFacts, Ties
 from liaison.realtime.writer import change
+from liaison.storage.db import Conn, Connection
 
 CLIENT_ID_INDEX = "realisation_pages_client_id"
 
@@ -47,7 +48,7 @@ def page_to_api(row: asyncpg.Record, author: User | None, media: list[dict[str, 
     }
 
 
-async def pages_view(conn: store.Conn, user: User, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
+async def pages_view(conn: Conn, user: User, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
     """The pages as this user sees them: a photo showing a child without image
     consent who is not the user's own is left out (`consent_policy.photo_visible`).
     The staff see every photo, who is tagged on it, and `withheld`: whether
@@ -112,7 +113,7 @@ async def open_page(pool: asyncpg.Pool, user: User, page_id: UUID, action: Actio
     return page
 
 
-async def may_see_photo(conn: store.Conn, user: User, media_id: UUID) -> bool:
+async def may_see_photo(conn: Conn, user: User, media_id: UUID) -> bool:
     """Does a page the user reads show this photo to them?"""
     pages = await store.pages_holding(conn, user.id, media_id)
     readable = [
@@ -189,7 +190,7 @@ def _event_view(view: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _notify(
-    conn: asyncpg.Connection, user: User, school_id: UUID, class_id: UUID, child_id: UUID | None
+    conn: Connection, user: User, school_id: UUID, class_id: UUID, child_id: UUID | None
 ) -> None:
     """A grouped notice per child to its guardians (a class page: every child of
     the class), not to the author."""

@@ -9,8 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from liaison.realisations.policy import Ties
-
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection, fetch_one
 
 PAGE_COLUMNS = "p.id, p.school_id, p.kind, p.child_id, p.class_id, p.author_id, p.title, p.body, p.created_at"
 
@@ -136,7 +135,7 @@ async def class_children(conn: Conn, class_id: UUID) -> list[UUID]:
 
 
 async def insert_page(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     school_id: UUID,
     kind: str,
@@ -148,7 +147,7 @@ async def insert_page(
     client_id: str | None,
     media_ids: list[UUID],
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(
+    row = await fetch_one(conn,
         """INSERT INTO realisation_pages
                (school_id, kind, child_id, class_id, author_id, title, body, client_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -216,5 +215,5 @@ async def media_of_pages(conn: Conn, page_ids: list[UUID]) -> list[asyncpg.Recor
     )
 
 
-async def delete_page(conn: asyncpg.Connection, page_id: UUID) -> bool:
+async def delete_page(conn: Connection, page_id: UUID) -> bool:
     return await conn.fetchval("DELETE FROM realisation_pages WHERE id = $1 RETURNING true", page_id) or False

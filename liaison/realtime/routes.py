@@ -165,7 +165,7 @@ class _Stream:
         while True:
             try:
                 events, _ = await store.for_user(
-                    pool, self.user.id, self.user.school_id, cursor, BACKLOG_PAGE
+                    pool, self.user.id, self.connection.school_id, cursor, BACKLOG_PAGE
                 )
             except store.Gap as gap:
                 # Too far back: the client reloads its inbox and follows from here.

@@ -8,11 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from liaison.core.events import NewEvent
-
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class Event:
         return json.dumps(self.to_api(), separators=(",", ":"), ensure_ascii=False)
 
 
-async def append(conn: asyncpg.Connection, school_id: UUID, events: Sequence[NewEvent]) -> int:
+async def append(conn: Connection, school_id: UUID, events: Sequence[NewEvent]) -> int:
     """Give the events their positions and write them with their recipients.
 
     Call it last in the transaction: the stream's row stays locked until
@@ -37,7 +34,7 @@ async def append(conn: asyncpg.Connection, school_id: UUID, events: Sequence[New
     events = [e for e in events if e.recipients]
     if not events:
         return 0
-    last = await conn.fetchval(
+    last: int = await conn.fetchval(
         """INSERT INTO event_streams (school_id, last_pos) VALUES ($1, $2)
            ON CONFLICT (school_id) DO UPDATE SET last_pos = event_streams.last_pos + $2
            RETURNING last_pos""",
@@ -65,9 +62,10 @@ async def append(conn: asyncpg.Connection, school_id: UUID, events: Sequence[New
 
 
 async def head(conn: Conn, school_id: UUID) -> int:
-    return await conn.fetchval(
+    last: int = await conn.fetchval(
         "SELECT coalesce((SELECT last_pos FROM event_streams WHERE school_id = $1), 0)", school_id
     )
+    return last
 
 
 async def heads(conn: Conn, school_ids: Iterable[UUID]) -> dict[UUID, int]:
@@ -138,7 +136,7 @@ async def for_users(
     return [(Event(r["pos"], r["type"], r["data"]), r["users"]) for r in rows]
 
 
-async def prune(conn: asyncpg.Connection, days: int) -> int:
+async def prune(conn: Connection, days: int) -> int:
     """Forget events older than the retention. A client that comes back from
     further away is told to reload (`Gap`) rather than resumed with holes."""
     cutoffs = await conn.fetch(

@@ -14,11 +14,12 @@ from liaison.bus import Bus
 from liaison.core.events import NewEvent
 from liaison.realtime import store
 from liaison.realtime.notifier import publish
+from liaison.storage.db import Connection
 
 
 @dataclass
 class Change:
-    conn: asyncpg.Connection
+    conn: Connection
     events: list[NewEvent] = field(default_factory=list)
     last_pos: int = 0
 

@@ -18,6 +18,7 @@ from liaison.core.clock import iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, not_found
 from liaison.core.people import User
+from liaison.storage.db import fetch_one
 
 log = logging.getLogger("liaison.scheduling")
 MAX_AHEAD = dt.timedelta(days=180)
@@ -57,7 +58,8 @@ def check_send_at(send_at: dt.datetime, now: dt.datetime) -> None:
 async def schedule(
     pool: asyncpg.Pool, user: User, payload: dict[str, Any], send_at: dt.datetime, thread_id: UUID | None
 ) -> dict[str, Any]:
-    row = await pool.fetchrow(
+    row = await fetch_one(
+        pool,
         """INSERT INTO scheduled_posts (author_id, thread_id, payload, send_at) VALUES ($1, $2, $3, $4)
            RETURNING id, thread_id, payload, send_at, sent_at, error""",
         user.id,

@@ -8,11 +8,11 @@ from uuid import UUID
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.Pool
+from liaison.storage.db import Conn, Connection, fetch_one
 
 
 async def add_slots(
-    conn: asyncpg.Connection, thread_id: UUID, slots: list[tuple[str, int]], closes_at: dt.datetime | None
+    conn: Connection, thread_id: UUID, slots: list[tuple[str, int]], closes_at: dt.datetime | None
 ) -> None:
     await conn.executemany(
         """INSERT INTO signup_slots (thread_id, position, label, capacity, closes_at)
@@ -21,7 +21,7 @@ async def add_slots(
     )
 
 
-async def lock_slot(conn: asyncpg.Connection, slot_id: UUID) -> asyncpg.Record | None:
+async def lock_slot(conn: Connection, slot_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT id, thread_id, label, capacity, closes_at FROM signup_slots WHERE id = $1 FOR UPDATE", slot_id
     )
@@ -36,16 +36,18 @@ async def active_for_family(conn: Conn, slot_id: UUID, child_ids: list[UUID]) ->
     )
 
 
-async def confirmed_count(conn: asyncpg.Connection, slot_id: UUID) -> int:
-    return await conn.fetchval(
+async def confirmed_count(conn: Connection, slot_id: UUID) -> int:
+    count: int = await conn.fetchval(
         "SELECT count(*) FROM signups WHERE slot_id = $1 AND status = 'confirmed'", slot_id
     )
+    return count
 
 
 async def insert(
-    conn: asyncpg.Connection, slot_id: UUID, child_id: UUID, user_id: UUID, status: str, note: str
+    conn: Connection, slot_id: UUID, child_id: UUID, user_id: UUID, status: str, note: str
 ) -> asyncpg.Record:
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         """INSERT INTO signups (slot_id, child_id, user_id, status, note) VALUES ($1, $2, $3, $4, $5)
            RETURNING id, slot_id, child_id, user_id, status""",
         slot_id,
@@ -64,17 +66,18 @@ async def get(conn: Conn, signup_id: UUID) -> asyncpg.Record | None:
     )
 
 
-async def withdraw(conn: asyncpg.Connection, signup_id: UUID) -> str | None:
+async def withdraw(conn: Connection, signup_id: UUID) -> str | None:
     """The status it had, or None if it was already withdrawn."""
-    return await conn.fetchval(
+    status: str | None = await conn.fetchval(
         """UPDATE signups s SET status = 'withdrawn', updated_at = now()
            FROM (SELECT status FROM signups WHERE id = $1) old
            WHERE s.id = $1 AND s.status <> 'withdrawn' RETURNING old.status""",
         signup_id,
     )
+    return status
 
 
-async def promote_first_waiting(conn: asyncpg.Connection, slot_id: UUID) -> asyncpg.Record | None:
+async def promote_first_waiting(conn: Connection, slot_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE signups SET status = 'confirmed', updated_at = now()
            WHERE id = (SELECT id FROM signups WHERE slot_id = $1 AND status = 'waitlisted'

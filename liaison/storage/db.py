@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# One connection, for statements that must share it (a transaction, a lock):
+# opened on its own (the command line, migrations) or lent by the pool.
+Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy
+# Where a store runs its statements: one connection, or the pool (which lends
+# one for each statement).
+Conn: TypeAlias = Connection | asyncpg.Pool
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -23,3 +32,12 @@ async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
         server_settings={"application_name": "liaison", "statement_timeout": "30s"},
         command_timeout=60,
     )
+
+
+async def fetch_one(conn: Conn, query: str, *args: object) -> asyncpg.Record:
+    """The row of a statement that always yields one (an INSERT ... RETURNING
+    without ON CONFLICT DO NOTHING); `fetchrow` itself may return None."""
+    row = await conn.fetchrow(query, *args)
+    if row is None:
+        raise RuntimeError(f"No row returned by: {' '.join(query.split()[:3])}")
+    return row

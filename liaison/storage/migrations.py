@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+from liaison.storage.db import Connection
 
 log = logging.getLogger("liaison.migrations")
 
@@ -50,7 +50,7 @@ def discover(root: Path = PACKAGE_ROOT) -> list[Migration]:
     return [found[v] for v in sorted(found)]
 
 
-async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[str]:
+async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
     """Apply what is missing; return the names applied. Safe to run concurrently."""
     migrations = discover() if migrations is None else migrations
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)

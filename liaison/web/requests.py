@@ -6,13 +6,14 @@ fields refused); their errors become the API's 400/422 with `fields`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.requests import Request
 
-from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.errors import ApiError, ErrorCode, invalid
 from liaison.core.paging import Cursor, decode_cursor
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -163,6 +164,15 @@ def query_cursor(request: Request) -> Cursor | None:
     if cursor is None:
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Curseur « next » invalide.")
     return cursor
+
+
+def moment(value: str, field: str) -> dt.datetime:
+    """A date and time of a body (RFC 3339; without an offset, UTC)."""
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid({field: "Date et heure invalides (RFC 3339, ex. 2026-12-03T08:30:00Z)."}) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 # Field validators shared by the models of every capability.
