@@ -19,6 +19,7 @@ const SHELL = [
   "/icons/ui.svg",
   "/js/app.js",
   "/js/api.js",
+  "/js/events.js",
   "/js/dom.js",
   "/js/router.js",
   "/js/live.js",

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
+from liaison.core.events import EventType
 from liaison.delivery import store as log_store
 from liaison.realtime.store import Event
 
@@ -25,7 +26,7 @@ class SocketLog:
         self._task: asyncio.Task[None] | None = None
 
     def observe(self, event: Event, user_ids: list[UUID]) -> None:
-        if event.type != "message.created":
+        if event.type != EventType.MESSAGE_CREATED:
             return
         thread_id = UUID(event.data["thread_id"])
         now = dt.datetime.now(dt.UTC)

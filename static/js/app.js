@@ -40,13 +40,18 @@ document.querySelector(".skip")?.addEventListener("click", (event) => {
   main.focus();
 });
 
+// The school's staff, as the server has them (STAFF_ROLES, liaison/core/people.py):
+// the platform admin is not one.
+export const STAFF_ROLES = Object.freeze(["director", "teacher"]);
+
 // Shared with every screen.
 export const app = {
   me: null,
   live: null,
   outbox: null,
   navigate,
-  isStaff: () => ["teacher", "director", "admin"].includes(app.me?.user.role),
+  isStaff: () => STAFF_ROLES.includes(app.me?.user.role),
+  isAdmin: () => app.me?.user.role === "admin",
   isFamily: () => app.me?.user.role === "parent",
   childName: (id) => app.me?.children.find((c) => c.id === id)?.first_name,
   className: (id) => app.me?.classes.find((c) => c.id === id)?.name,

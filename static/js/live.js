@@ -20,7 +20,7 @@ export class Live extends EventTarget {
     this.onOnline = () => this.connectNow();
   }
 
-  // Handler for one event type ("message.created"…), "*" for all, or the
+  // Handler for one event type (EVENT.MESSAGE_CREATED… of events.js), "*" for all, or the
   // app-level ones: "status" ({connected}), "reset", "unauthorized".
   on(type, handler) {
     const listener = (event) => handler(event.detail);

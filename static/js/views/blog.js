@@ -2,6 +2,7 @@
 // writes (published at once) and sees what the pupils sent ("À valider");
 // a pupil writes too, and the teacher reads it before it is published.
 import { api } from "../api.js";
+import { EVENT } from "../events.js";
 import { h, add, icon, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, storyForm, byline } from "../photos.js";
@@ -126,7 +127,7 @@ export default async function blog(main, params, app) {
 
   const mine = (post) => post && post.class_id === classId;
   const stops = [
-    app.live.on("post.published", (data) => {
+    app.live.on(EVENT.POST_PUBLISHED, (data) => {
       const post = postOf(data);
       if (!mine(post)) return;
       const isNew = !posts.has(post.id) || posts.get(post.id).status !== "published";
@@ -134,7 +135,7 @@ export default async function blog(main, params, app) {
       draw();
       if (isNew && post.author?.id !== app.me.user.id) spoken.textContent = `Nouvel article : ${post.title}`;
     }),
-    app.live.on("post.submitted", (data) => {
+    app.live.on(EVENT.POST_SUBMITTED, (data) => {
       const post = postOf(data);
       if (!mine(post)) return;
       posts.set(post.id, { ...posts.get(post.id), ...post });
@@ -142,20 +143,20 @@ export default async function blog(main, params, app) {
       if (moderator) spoken.textContent = `Article à valider : ${post.title}`;
     }),
     // A pupil's article sent back, corrected, or changed by the teacher.
-    ...["post.rejected", "post.updated"].map((type) => app.live.on(type, (data) => {
+    ...[EVENT.POST_REJECTED, EVENT.POST_UPDATED].map((type) => app.live.on(type, (data) => {
       const post = postOf(data);
       if (!mine(post)) return;
       posts.set(post.id, { ...posts.get(post.id), ...post });
       draw();
     })),
-    app.live.on("post.deleted", ({ id } = {}) => { if (posts.delete(id)) draw(); }),
-    app.live.on("comment.created", (comment) => {
+    app.live.on(EVENT.POST_DELETED, ({ id } = {}) => { if (posts.delete(id)) draw(); }),
+    app.live.on(EVENT.COMMENT_CREATED, (comment) => {
       const post = posts.get(comment?.post_id);
       if (!post) return;
       post.comment_count = (post.comment_count || 0) + 1;
       draw();
     }),
-    app.live.on("comment.removed", (removed) => {
+    app.live.on(EVENT.COMMENT_REMOVED, (removed) => {
       const post = posts.get(removed?.post_id);
       if (!post) return;
       post.comment_count = Math.max((post.comment_count || 1) - 1, 0);

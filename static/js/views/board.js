@@ -2,7 +2,8 @@
 // paper), who the school could not reach; live, with a reminder for the
 // families that have not signed and paper slips to print.
 import { api } from "../api.js";
-import { h, icon, when, time, isoDay, addDays, errorBox, showError, rendered, toast, at } from "../dom.js";
+import { EVENT } from "../events.js";
+import { h, icon, when, errorBox, showError, rendered, toast, at } from "../dom.js";
 
 const CHANNELS = [["websocket", "application"], ["push", "notification"], ["email", "courriel"]];
 
@@ -235,8 +236,8 @@ export default async function board(main, params, app) {
 
   const mine = (event) => event && event.thread_id === id;
   const stops = [
-    app.live.on("receipt.updated", (r) => { if (mine(r)) soon(); }),
-    app.live.on("ack.created", (a) => { if (mine(a)) soon(); }),
+    app.live.on(EVENT.RECEIPT_UPDATED, (r) => { if (mine(r)) soon(); }),
+    app.live.on(EVENT.ACK_CREATED, (a) => { if (mine(a)) soon(); }),
     // Back online after a gap: the resumed events come too, but be sure.
     app.live.on("status", ({ connected }) => { if (connected) soon(); }),
   ];

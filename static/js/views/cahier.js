@@ -4,6 +4,7 @@
 // "Imprimer le cahier (PDF)" opens the printable year.
 // `#/cahier/class/<id>` (staff): the class's pupils, and a page for them all.
 import { api } from "../api.js";
+import { EVENT } from "../events.js";
 import { h, add, icon, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, storyForm, byline } from "../photos.js";
@@ -142,7 +143,7 @@ export default async function cahier(main, params, app) {
 
   let stopped = false;
   const stops = [
-    app.live.on("realisation.created", async (data) => {
+    app.live.on(EVENT.REALISATION_CREATED, async (data) => {
       const event = data?.page || data;
       if (!event?.id || pages.has(event.id)) return;
       const ours = event.child_id ? event.child_id === childId : event.kind === "class" && event.class_id === classId;
@@ -155,7 +156,7 @@ export default async function cahier(main, params, app) {
       draw();
       if (page.author?.id !== app.me.user.id) spoken.textContent = `Nouvelle page : ${page.title}`;
     }),
-    app.live.on("realisation.deleted", (data) => {
+    app.live.on(EVENT.REALISATION_DELETED, (data) => {
       const id = data?.id || data?.page?.id;
       if (pages.delete(id)) draw();
     }),

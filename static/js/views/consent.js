@@ -2,13 +2,16 @@
 // the child's other parents decided. The staff see, class by class, which
 // children must not appear on the photos shown to the families.
 import { api } from "../api.js";
+import { EVENT } from "../events.js";
 import { h, add, fill, icon, longDay, errorBox, showError, rendered, toast } from "../dom.js";
 import { classChips } from "./blog.js";
 
 export default async function consent(main, params, app) {
   main.classList.add("screen");
-  const classId = params.classId || (app.isStaff() ? app.me.classes[0]?.id : null);
-  if (app.isStaff()) return classConsents(main, classId, app);
+  // The class overview: the staff, and the platform admin (consent/policy.py, view_class).
+  const overview = app.isStaff() || app.isAdmin();
+  const classId = params.classId || (overview ? app.me.classes[0]?.id : null);
+  if (overview) return classConsents(main, classId, app);
   main.append(h("h1", { tabindex: "-1" }, "Droit à l'image"));
   if (app.me.user.role !== "parent" || !app.me.children.length) {
     main.append(h("p", { class: "empty" }, "Seuls les parents donnent leur accord pour les photos de leurs enfants."));
@@ -20,7 +23,7 @@ export default async function consent(main, params, app) {
   const sections = app.me.children.map((child, index) => childSection(child, views[index], app));
   main.append(...sections.map((s) => s.element));
   // Another parent of the child decides meanwhile: seen at once.
-  const stop = app.live.on("consent.updated", (view) => {
+  const stop = app.live.on(EVENT.CONSENT_UPDATED, (view) => {
     sections.find((s) => s.childId === view?.child?.id)?.update(view);
   });
   rendered(main, "consent", "Droit à l'image");
@@ -172,7 +175,7 @@ async function classConsents(main, classId, app) {
     box);
   // A parent of the class decides: the list follows.
   let stopped = false;
-  const stop = app.live.on("consent.updated", async (view) => {
+  const stop = app.live.on(EVENT.CONSENT_UPDATED, async (view) => {
     if (!box.querySelector(`[data-child-id="${CSS.escape(view?.child?.id || "")}"]`)) return;
     try {
       const fresh = await api("GET", `/api/classes/${classId}/image-consents`);

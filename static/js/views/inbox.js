@@ -1,6 +1,7 @@
 // The inbox: unread first, then by last activity; live; a child filter for
 // families with several children.
 import { api } from "../api.js";
+import { EVENT } from "../events.js";
 import { h, icon, when, longDay, time, rendered, toast } from "../dom.js";
 import { pushState, enablePush } from "../push.js";
 
@@ -47,12 +48,12 @@ export default async function inbox(main, params, app) {
   if (app.isFamily() && app.me.children.length > 1) main.append(childFilter(app, filter, (id) => { filter = id; draw(); }));
   main.append(list, empty, more);
   await load(null);
-  pushInvitation(app).then((card) => { if (card) list.before(card); });
+  pushInvitation().then((card) => { if (card) list.before(card); });
   if (app.isStaff()) scheduledList().then((section) => { if (section) main.append(section); });
 
   const stops = [
-    app.live.on("thread.created", (thread) => { threads.set(thread.id, thread); draw(); }),
-    app.live.on("message.created", (message) => {
+    app.live.on(EVENT.THREAD_CREATED, (thread) => { threads.set(thread.id, thread); draw(); }),
+    app.live.on(EVENT.MESSAGE_CREATED, (message) => {
       const thread = threads.get(message.thread_id);
       if (!thread) { refreshOne(message.thread_id); return; }
       thread.last_seq = Math.max(thread.last_seq, message.seq);
@@ -60,18 +61,18 @@ export default async function inbox(main, params, app) {
       if (message.author.id !== app.me.user.id) thread.unread = thread.last_seq - thread.read_seq;
       draw();
     }),
-    app.live.on("receipt.updated", (receipt) => {
+    app.live.on(EVENT.RECEIPT_UPDATED, (receipt) => {
       const thread = threads.get(receipt.thread_id);
       if (!thread || receipt.user_id !== app.me.user.id) return;
       thread.read_seq = Math.max(thread.read_seq, receipt.read_seq);
       thread.unread = Math.max(thread.last_seq - thread.read_seq, 0);
       draw();
     }),
-    app.live.on("ack.created", (ack) => {
+    app.live.on(EVENT.ACK_CREATED, (ack) => {
       const thread = threads.get(ack.thread_id);
       if (thread && app.isFamily()) { thread.acked_at = ack.acked_at; draw(); }
     }),
-    app.live.on("message.recalled", () => load(null)),
+    app.live.on(EVENT.MESSAGE_RECALLED, () => load(null)),
   ];
 
   async function refreshOne(id) {
@@ -91,7 +92,7 @@ export default async function inbox(main, params, app) {
 // from a button (browsers only ask for permission after a tap).
 const INVITE_DISMISSED = "liaison.push-invite-dismissed";
 
-async function pushInvitation(app) {
+async function pushInvitation() {
   if (localStorage.getItem(INVITE_DISMISSED) || (await pushState()) !== "off") return null;
   const prefs = await api("GET", "/api/me/preferences").catch(() => null);
   if (!prefs?.push) return null;
@@ -135,7 +136,7 @@ function actions(app) {
       h("a", { class: "button secondary", href: "#/write" }, icon("write"), "Écrire à l'école"),
       app.me.classes.length ? h("a", { class: "button secondary", href: "#/blog" }, icon("blog"), "Blog de la classe") : null);
   }
-  if (app.isStaff() && app.me.user.role !== "admin") {
+  if (app.isStaff()) {
     return h("div", { class: "actions" }, h("a", { class: "button", href: "#/write" }, icon("write"), "Nouveau message"));
   }
   return null;

@@ -2,6 +2,7 @@
 // comments of the families and the staff (live). The teacher publishes a
 // pupil's article or sends it back with a comment; the pupil corrects it.
 import { api, newClientId } from "../api.js";
+import { EVENT } from "../events.js";
 import { h, fill, icon, when, field, errorBox, showError, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, byline, showConsentError } from "../photos.js";
@@ -221,16 +222,16 @@ export default async function postView(main, params, app) {
   draw();
 
   const stops = [
-    app.live.on("comment.created", (comment) => {
+    app.live.on(EVENT.COMMENT_CREATED, (comment) => {
       if (comment?.post_id !== post.id || comments.has(comment.id)) return;
       comments.set(comment.id, comment);
       drawComments();
     }),
-    app.live.on("comment.removed", (removed) => {
+    app.live.on(EVENT.COMMENT_REMOVED, (removed) => {
       if (removed?.post_id === post.id && comments.delete(removed.id)) drawComments();
     }),
     // Published, sent back, corrected: the article as it is now (its comments stay).
-    ...["post.published", "post.rejected", "post.updated", "post.submitted"].map((type) => app.live.on(type, (data) => {
+    ...[EVENT.POST_PUBLISHED, EVENT.POST_REJECTED, EVENT.POST_UPDATED, EVENT.POST_SUBMITTED].map((type) => app.live.on(type, (data) => {
       const fresh = postOf(data);
       if (fresh?.id !== post.id) return;
       const shown = (p) => JSON.stringify([p.status, p.title, p.body, p.review_comment, p.media]);
@@ -238,7 +239,7 @@ export default async function postView(main, params, app) {
       post = { ...post, ...fresh };
       if (shown(post) !== before) draw();
     })),
-    app.live.on("post.deleted", ({ id } = {}) => {
+    app.live.on(EVENT.POST_DELETED, ({ id } = {}) => {
       if (id !== post.id) return;
       toast("Cet article a été supprimé.");
       location.hash = `#/blog/${post.class_id}`;

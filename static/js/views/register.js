@@ -2,7 +2,8 @@
 // on the staff has seen it, what went to the director. Live: a report made
 // now appears at once.
 import { api } from "../api.js";
-import { h, icon, field, when, time, longDay, isoDay, addDays, errorBox, showError, rendered, at } from "../dom.js";
+import { EVENT } from "../events.js";
+import { h, icon, field, when, longDay, isoDay, addDays, errorBox, showError, rendered, at } from "../dom.js";
 
 export const REASONS = {
   illness: "Maladie",
@@ -151,7 +152,7 @@ export default async function register(main, params, app) {
   let timer = null;
   const soon = () => { clearTimeout(timer); timer = setTimeout(() => load({ quiet: true }), 300); };
   const stops = [
-    app.live.on("absence.reported", (a) => {
+    app.live.on(EVENT.ABSENCE_REPORTED, (a) => {
       if (!a || a.class_id !== classId || a.start > day || a.end < day) return;
       const known = absences.has(a.id);
       absences.set(a.id, { flagged_at: null, ...absences.get(a.id), ...a });
@@ -162,10 +163,10 @@ export default async function register(main, params, app) {
       draw();
     }),
     // A member of the staff opened a report: "Lue par l'équipe".
-    app.live.on("receipt.updated", (r) => {
+    app.live.on(EVENT.RECEIPT_UPDATED, (r) => {
       if ([...absences.values()].some((a) => a.thread_id === r?.thread_id && !a.seen_at)) soon();
     }),
-    app.live.on("absence.unseen", (u) => { if (u?.class_id === classId) soon(); }),
+    app.live.on(EVENT.ABSENCE_UNSEEN, (u) => { if (u?.class_id === classId) soon(); }),
     app.live.on("status", ({ connected }) => { if (connected) soon(); }),
   ];
   rendered(main, "register", "Absences");

@@ -1,6 +1,7 @@
 // One conversation: messages, live updates, "Vu par …", the signature,
 // sign-up slots, and replying (privately, for a family in an announcement).
 import { api, newClientId } from "../api.js";
+import { EVENT } from "../events.js";
 import { h, icon, when, longDay, time, field, errorBox, showError, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { KINDS } from "./inbox.js";
@@ -109,16 +110,16 @@ export default async function thread(main, params, app) {
 
   const mine = (event) => event.thread_id === id;
   const stops = [
-    app.live.on("message.created", (m) => { if (mine(m)) { state.messages.set(m.seq, m); drawMessages(); markRead(); } }),
-    app.live.on("message.recalled", (m) => { if (mine(m)) refreshThread(); }),
-    app.live.on("message.updated", (m) => { if (mine(m)) { state.messages.set(m.seq, m); drawMessages(); } }),
-    app.live.on("receipt.updated", (r) => {
+    app.live.on(EVENT.MESSAGE_CREATED, (m) => { if (mine(m)) { state.messages.set(m.seq, m); drawMessages(); markRead(); } }),
+    app.live.on(EVENT.MESSAGE_RECALLED, (m) => { if (mine(m)) refreshThread(); }),
+    app.live.on(EVENT.MESSAGE_UPDATED, (m) => { if (mine(m)) { state.messages.set(m.seq, m); drawMessages(); } }),
+    app.live.on(EVENT.RECEIPT_UPDATED, (r) => {
       if (!mine(r) || r.user_id === app.me.user.id) return;
       state.seenBy.set(r.user_id, r);
       drawSeen();
     }),
-    app.live.on("ack.created", (a) => { if (mine(a) && isFamily) { state.thread.acked_at = a.acked_at; drawAck(); } }),
-    app.live.on("signup.updated", (s) => { if (mine(s)) refreshThread(); }),
+    app.live.on(EVENT.ACK_CREATED, (a) => { if (mine(a) && isFamily) { state.thread.acked_at = a.acked_at; drawAck(); } }),
+    app.live.on(EVENT.SIGNUP_UPDATED, (s) => { if (mine(s)) refreshThread(); }),
     app.outbox.on("change", drawMessages),
   ];
   const onVisible = () => markRead();
