@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from liaison import bootstrap
+from liaison import background, bootstrap
 from liaison.absences import routes as absence_routes
 from liaison.accounts import routes as account_routes
 from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
@@ -39,71 +40,33 @@ from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
 from liaison.web.errors import EXCEPTION_HANDLERS
 from liaison.web.webapp import WebAppFiles, WebAppMount
-from workers import loops
 
 log = logging.getLogger("liaison")
 
 
+# Every capability's routes, in the order they are matched; the web app last.
+CAPABILITIES = [
+    ops_routes, account_routes, directory_routes, realtime_routes, messaging_routes, delivery_routes,
+    absence_routes, signup_routes, agenda_routes, scheduling_routes, consent_routes, blog_routes,
+    realisation_routes, media_routes,
+]  # fmt: skip
+
+
 def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
     """`run_workers`: run the delivery loops in this process (single-process mode)."""
-    if not settings.database_url:
+    database_url = settings.database_url
+    if not database_url:
         raise ValueError("create_app needs settings.database_url")
     metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
-        redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
-        bus: Bus = RedisBus(redis_client, settings.redis_prefix) if redis_client else MemoryBus()
-        app.state.pool = pool
-        app.state.bus = bus
-        app.state.failure_counter = (
-            RedisFailureCounter(redis_client, settings.redis_prefix)
-            if redis_client
-            else MemoryFailureCounter()
-        )
-        notifier: Notifier | None = None
-        socket_log: SocketLog | None = None
-        try:
-            async with pool.acquire() as conn:
-                await migrate(conn)
-                await bootstrap.ensure_admin(conn, settings)
-            notifier = Notifier(pool, bus)
-            app.state.notifier = notifier
-            socket_log = SocketLog(pool)
-            notifier.observers.append(socket_log.observe)
-            metrics.watch_connections(lambda: notifier.connection_count)
-            await bus.start()
-            notifier.start()
-            socket_log.start()
-            async with loops.running(pool, bus, settings, enabled=run_workers):
+        async with contextlib.AsyncExitStack() as stack:
+            await _open_shared(app, stack, settings, database_url, metrics)
+            async with background.running(app.state.pool, app.state.bus, settings, enabled=run_workers):
                 yield
-        finally:
-            if notifier is not None:
-                await notifier.close()
-            if socket_log is not None:
-                await socket_log.close()
-            await bus.close()
-            if redis_client:
-                await redis_client.aclose()
-            await pool.close()
 
-    routes = [
-        *ops_routes.routes,
-        *account_routes.routes,
-        *directory_routes.routes,
-        *realtime_routes.routes,
-        *messaging_routes.routes,
-        *delivery_routes.routes,
-        *absence_routes.routes,
-        *signup_routes.routes,
-        *agenda_routes.routes,
-        *scheduling_routes.routes,
-        *consent_routes.routes,
-        *blog_routes.routes,
-        *realisation_routes.routes,
-        *media_routes.routes,
-    ]
+    routes: list[BaseRoute] = [route for capability in CAPABILITIES for route in capability.routes]
     if settings.static_dir.is_dir():
         routes.append(WebAppMount("/", app=WebAppFiles(settings.static_dir)))
     app = Starlette(
@@ -114,5 +77,40 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> Starlette:
     )
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.route_templates = {route.endpoint: route.path for route in routes if hasattr(route, "endpoint")}
+    app.state.route_templates = {
+        route.endpoint: route.path for route in routes if isinstance(route, Route | WebSocketRoute)
+    }
     return app
+
+
+async def _open_shared(
+    app: Starlette, stack: contextlib.AsyncExitStack, settings: Settings, database_url: str, metrics: Metrics
+) -> None:
+    """Open what every request shares (the pool, Redis, the bus, the notifier
+    of sockets and its log) into `app.state`; `stack` closes them, the last
+    opened first, however far the opening got."""
+    pool = await create_pool(database_url, max_size=settings.db_pool_size)
+    stack.push_async_callback(pool.close)
+    redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    if redis_client is not None:
+        stack.push_async_callback(redis_client.aclose)
+    bus: Bus = RedisBus(redis_client, settings.redis_prefix) if redis_client else MemoryBus()
+    stack.push_async_callback(bus.close)
+    app.state.pool = pool
+    app.state.bus = bus
+    app.state.failure_counter = (
+        RedisFailureCounter(redis_client, settings.redis_prefix) if redis_client else MemoryFailureCounter()
+    )
+    async with pool.acquire() as conn:
+        await migrate(conn)
+        await bootstrap.ensure_admin(conn, settings)
+    socket_log = SocketLog(pool)
+    stack.push_async_callback(socket_log.close)
+    notifier = Notifier(pool, bus)
+    stack.push_async_callback(notifier.close)
+    app.state.notifier = notifier
+    notifier.observers.append(socket_log.observe)
+    metrics.watch_connections(lambda: notifier.connection_count)
+    await bus.start()
+    notifier.start()
+    socket_log.start()
