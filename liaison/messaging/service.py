@@ -135,40 +135,48 @@ async def start_announcement(
     """An announcement, or (kind "signup", with `within` writing the slots) a sign-up."""
 
     async def create() -> Created:
-        policy.enforce(policy.writes_to_families(user), "Seule l'école écrit aux familles.")
-        assert user.school_id is not None  # the policy allows only a school's staff
-        school_id = user.school_id
-        classes = await directory.school_classes(ctx.pool, school_id, None if whole_school else class_ids)
-        if not whole_school and len(classes) != len(set(class_ids)):
-            raise invalid({"audience.class_ids": "Classe inconnue."})
-        taught = await directory.classes_taught(ctx.pool, user.id)
-        policy.enforce(policy.start_announcement(user, whole_school, taught, classes))
-        children = await directory.children_of_classes(ctx.pool, classes)
-        if not children:
-            raise invalid({"audience": "Aucune famille dans ce public."})
-        guardians = await directory.guardians_of(ctx.pool, children)
-        staff = await directory.staff_of_classes(ctx.pool, classes) + await directory.directors_of(
-            ctx.pool, school_id
-        )
-        members = {g: False for family in guardians.values() for g in family} | {s: True for s in staff}
+        audience = await _families_of(ctx, user, whole_school, class_ids)
         new = NewThread(
-            school_id=school_id,
-            kind=kind,
-            subject=subject,
-            author=user,
-            members=members,
-            child_ids=children,
-            class_ids=tuple(classes),
-            whole_school=whole_school,
-            require_ack=require_ack,
-            urgent=urgent,
-        )
+            school_id=audience.school_id, kind=kind, subject=subject, author=user,
+            members=audience.members, child_ids=audience.child_ids, class_ids=tuple(audience.class_ids),
+            whole_school=whole_school, require_ack=require_ack, urgent=urgent,
+        )  # fmt: skip
         return await _create(ctx, user, new, body, client_id, within)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
         return bool(message["seq"] == 1 and thread["kind"] == kind)
 
     return await _once(ctx, user, client_id, create, same)
+
+
+@dataclass(frozen=True)
+class Audience:
+    school_id: UUID
+    class_ids: list[UUID]
+    child_ids: list[UUID]
+    members: dict[UUID, bool]  # user id -> is staff
+
+
+async def _families_of(ctx: Context, user: User, whole_school: bool, class_ids: list[UUID]) -> Audience:
+    """Who an announcement of `user` to the whole school or to these classes
+    reaches: the families of their children, the classes' staff and the
+    directors; once the policy allows it."""
+    policy.enforce(policy.writes_to_families(user), "Seule l'école écrit aux familles.")
+    assert user.school_id is not None  # the policy allows only a school's staff
+    school_id = user.school_id
+    classes = await directory.school_classes(ctx.pool, school_id, None if whole_school else class_ids)
+    if not whole_school and len(classes) != len(set(class_ids)):
+        raise invalid({"audience.class_ids": "Classe inconnue."})
+    taught = await directory.classes_taught(ctx.pool, user.id)
+    policy.enforce(policy.start_announcement(user, whole_school, taught, classes))
+    children = await directory.children_of_classes(ctx.pool, classes)
+    if not children:
+        raise invalid({"audience": "Aucune famille dans ce public."})
+    guardians = await directory.guardians_of(ctx.pool, children)
+    staff = await directory.staff_of_classes(ctx.pool, classes)
+    staff += await directory.directors_of(ctx.pool, school_id)
+    members = {g: False for family in guardians.values() for g in family} | {s: True for s in staff}
+    return Audience(school_id, classes, children, members)
 
 
 Within = Callable[[Connection, asyncpg.Record], Awaitable[list[NewEvent]]]
@@ -291,16 +299,27 @@ async def inbox(
     return [thread_to_api(t, authors[t["author_id"]], m) for t, m in shown], following
 
 
+async def _append(
+    ctx: Context, user: User, thread: asyncpg.Record, body: str, client_id: str | None, *, join: bool = False
+) -> tuple[asyncpg.Record, asyncpg.Record]:
+    """A new message in `thread`, notified; `join`: the user becomes a member
+    first (a guardian added to the family since the thread began)."""
+    async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
+        if join:
+            await store.add_member(current.conn, thread["id"], user.id, False)
+        changed, message, events = await store.post_message(current.conn, thread["id"], user, body, client_id)
+        current.events.extend(events)
+        await outbox.message_written(
+            current.conn, changed, message["seq"], ctx.settings, message["created_at"]
+        )
+    await wake_delivery(ctx.bus)
+    return changed, message
+
+
 async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: str | None) -> dict[str, Any]:
     async def create() -> Created:
         visible = await open_thread(ctx, user, thread_id, ThreadAction.POST)
-        async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
-            thread, message, events = await store.post_message(current.conn, thread_id, user, body, client_id)
-            current.events.extend(events)
-            await outbox.message_written(
-                current.conn, thread, message["seq"], ctx.settings, message["created_at"]
-            )
-        await wake_delivery(ctx.bus)
+        _, message = await _append(ctx, user, visible.thread, body, client_id)
         return {}, message_to_api(message, user)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
@@ -313,49 +332,45 @@ async def post(ctx: Context, user: User, thread_id: UUID, body: str, client_id: 
 async def reply_privately(
     ctx: Context, user: User, announcement_id: UUID, body: str, client_id: str | None
 ) -> Created:
+    """The family's conversation with the author about one announcement: the
+    first reply starts it, later ones (from either guardian) continue it."""
+
     async def create() -> Created:
         visible = await open_thread(ctx, user, announcement_id, ThreadAction.REPLY_PRIVATELY)
-        announcement = visible.thread
         mine = await my_addressed_children(
             ctx, user, announcement_id, "Cette annonce ne concerne pas vos enfants."
         )
         existing = await store.private_reply_thread(ctx.pool, announcement_id, mine)
-        if existing is not None:
-            async with change(ctx.pool, ctx.bus, existing["school_id"]) as current:
-                # A guardian added to the family since the thread began joins it.
-                await store.add_member(current.conn, existing["id"], user.id, False)
-                thread, message, events = await store.post_message(
-                    current.conn, existing["id"], user, body, client_id
-                )
-                current.events.extend(events)
-                await outbox.message_written(
-                    current.conn, thread, message["seq"], ctx.settings, message["created_at"]
-                )
-            await wake_delivery(ctx.bus)
-            author = await _author(ctx, thread["author_id"], user)
-            member = await store.get_member(ctx.pool, thread["id"], user.id)
-            return thread_to_api(thread, author, member), message_to_api(message, user)
-        child_id = mine[0]
-        guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
-        child = await directory.get_child(ctx.pool, child_id)
-        assert child is not None
-        new = NewThread(
-            school_id=announcement["school_id"],
-            kind="direct",
-            subject=f"Re : {announcement['subject']}"[:200],
-            author=user,
-            members={g: False for g in guardians} | {announcement["author_id"]: True},
-            child_ids=[child_id],
-            child_id=child_id,
-            class_ids=(child["class_id"],),
-            reply_to_thread_id=announcement_id,
-        )
-        return await _create(ctx, user, new, body, client_id)
+        if existing is None:
+            return await _create(
+                ctx, user, await _private_reply(ctx, user, visible.thread, mine[0]), body, client_id
+            )
+        thread, message = await _append(ctx, user, existing, body, client_id, join=True)
+        author = await _author(ctx, thread["author_id"], user)
+        member = await store.get_member(ctx.pool, thread["id"], user.id)
+        return thread_to_api(thread, author, member), message_to_api(message, user)
 
     def same(message: asyncpg.Record, thread: asyncpg.Record) -> bool:
         return bool(thread["reply_to_thread_id"] == announcement_id)
 
     return await _once(ctx, user, client_id, create, same)
+
+
+async def _private_reply(ctx: Context, user: User, announcement: asyncpg.Record, child_id: UUID) -> NewThread:
+    guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
+    child = await directory.get_child(ctx.pool, child_id)
+    assert child is not None  # addressed by the announcement, so in the directory
+    return NewThread(
+        school_id=announcement["school_id"],
+        kind="direct",
+        subject=f"Re : {announcement['subject']}"[:200],
+        author=user,
+        members={g: False for g in guardians} | {announcement["author_id"]: True},
+        child_ids=[child_id],
+        child_id=child_id,
+        class_ids=(child["class_id"],),
+        reply_to_thread_id=announcement["id"],
+    )
 
 
 async def mark_read(ctx: Context, user: User, thread_id: UUID, seq: int) -> None:

@@ -20,7 +20,18 @@ import pytest
 import websockets
 
 from tests.live import Live
-from tests.world import Person, activate, build_world, import_roster, roster
+from tests.world import (
+    DIRECT_BODY,
+    Person,
+    activate,
+    announce,
+    announcement,
+    build_world,
+    direct,
+    import_roster,
+    roster,
+    write_direct,
+)
 
 ROLES = ["anonymous", "admin", "director_a", "teacher_cp", "teacher_ce1", "parent_both", "parent_cp",
          "parent_ce1", "pupil_a", "director_b", "teacher_b", "parent_b"]  # fmt: skip
@@ -82,26 +93,6 @@ def tag() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def announce(audience, **extra):
-    return {
-        "kind": "announcement",
-        "audience": audience,
-        "subject": "Réunion de rentrée",
-        "body": "La réunion de rentrée aura lieu mardi à 18h.",
-        **extra,
-    }
-
-
-def direct(child_id: str, **extra):
-    return {
-        "kind": "direct",
-        "child_id": child_id,
-        "subject": "Question",
-        "body": "Bonjour, une question.",
-        **extra,
-    }
-
-
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     error = response.json()["error"]
@@ -153,7 +144,7 @@ async def test_start_direct_matrix(api, world, role):
     unknown = await client.post("/api/threads", json=direct(str(uuid.uuid4())))
     for name in CHILDREN:
         child_id = child_ref(world, name)
-        response = await client.post("/api/threads", json=direct(child_id, client_id=f"d-{tag()}"))
+        response = await write_direct(client, child_id, client_id=f"d-{tag()}")
         expected = START_DIRECT[role][name]
         assert response.status_code == expected, (role, name, response.text)
         if expected == 201:
@@ -163,11 +154,7 @@ async def test_start_direct_matrix(api, world, role):
                 child_id,
                 person.user_id,
             )
-            assert (message["seq"], message["thread_id"], message["body"]) == (
-                1,
-                thread["id"],
-                "Bonjour, une question.",
-            )
+            assert (message["seq"], message["thread_id"], message["body"]) == (1, thread["id"], DIRECT_BODY)
         elif expected == 404:
             # A child one may not know of answers exactly like one that does not exist.
             assert (
@@ -182,14 +169,14 @@ async def test_start_direct_matrix(api, world, role):
 async def test_a_direct_thread_reaches_the_class_teachers_only(api, world):
     a = world.a
     sophie = api(a.parents["cp"].token)
-    created = await sophie.post("/api/threads", json=direct(a.children["Hugo"], subject=f"Cantine {tag()}"))
+    created = await write_direct(sophie, a.children["Hugo"], subject=f"Cantine {tag()}")
     assert created.status_code == 201, created.text
     thread_id = created.json()["thread"]["id"]
     assert (await api(a.teachers["CP"].token).get(f"/api/threads/{thread_id}")).status_code == 200
     for outsider in (a.director, a.teachers["CE1"], a.parents["both"], world.pupil):
         assert (await api(outsider.token).get(f"/api/threads/{thread_id}")).status_code == 404
     # Asked for, the director joins.
-    created = await sophie.post("/api/threads", json=direct(a.children["Hugo"], include_director=True))
+    created = await write_direct(sophie, a.children["Hugo"], include_director=True)
     thread_id = created.json()["thread"]["id"]
     assert (await api(a.director.token).get(f"/api/threads/{thread_id}")).status_code == 200
 
@@ -233,7 +220,7 @@ async def test_start_announcement_matrix(api, world, role):
     answers = {}
     for name in AUDIENCES:
         audience = audience_of(world, name)
-        response = await client.post("/api/threads", json=announce(audience, client_id=f"a-{tag()}"))
+        response = await client.post("/api/threads", json=announcement(audience, client_id=f"a-{tag()}"))
         expected = START_ANNOUNCEMENT[role][name]
         assert response.status_code == expected, (role, name, response.text)
         answers[name] = response.json()
@@ -271,16 +258,16 @@ async def test_announcement_audience_is_the_school_or_classes(api, world):
         {"school": False, "class_ids": []},
     ]
     for audience in both_or_neither:
-        response = await director.post("/api/threads", json=announce(audience))
+        response = await director.post("/api/threads", json=announcement(audience))
         assert_invalid(response, "audience")
     for audience in ({"school": "yes"}, {"class_ids": cp}, {"class_ids": [cp], "teachers": True}, "school"):
-        assert_invalid(await director.post("/api/threads", json=announce(audience)))
+        assert_invalid(await director.post("/api/threads", json=announcement(audience)))
 
 
 async def test_an_announcement_reaches_exactly_its_audience(api, world):
     a = world.a
     teacher = api(a.teachers["CE1"].token)
-    created = await teacher.post("/api/threads", json=announce({"class_ids": [a.classes["CE1"]]}))
+    created = await announce(teacher, class_ids=[a.classes["CE1"]])
     assert created.status_code == 201, created.text
     thread_id = created.json()["thread"]["id"]
     for insider in (a.parents["both"], a.parents["ce1"], a.director, a.teachers["CE1"]):
@@ -382,12 +369,10 @@ def check_allowed(action: str, response: httpx.Response, thread_id: str, person:
 async def threads(api, world):
     a = world.a
     marc = api(a.parents["ce1"].token)
-    made = await marc.post("/api/threads", json=direct(a.children["Noah"], subject="Rendez-vous"))
+    made = await write_direct(marc, a.children["Noah"], subject="Rendez-vous")
     assert made.status_code == 201, made.text
     teacher = api(a.teachers["CP"].token)
-    announced = await teacher.post(
-        "/api/threads", json=announce({"class_ids": [a.classes["CP"]]}, require_ack=True)
-    )
+    announced = await announce(teacher, class_ids=[a.classes["CP"]], require_ack=True)
     assert announced.status_code == 201, announced.text
     return {"direct": made.json()["thread"]["id"], "announcement": announced.json()["thread"]["id"]}
 
@@ -433,9 +418,7 @@ async def test_inboxes_list_only_ones_own_threads(api, world, threads):
 async def test_a_guardian_signs_once_for_both_children(api, world):
     a = world.a
     director = api(a.director.token)
-    created = await director.post(
-        "/api/threads", json=announce({"school": True}, subject=f"Autorisation {tag()}", require_ack=True)
-    )
+    created = await announce(director, subject=f"Autorisation {tag()}", require_ack=True)
     assert created.status_code == 201, created.text
     thread_id = created.json()["thread"]["id"]
     claire, paul = api(a.parents["both"].token), api(world.paul.token)
@@ -472,9 +455,7 @@ async def test_paul_signs_for_lea_only(api, world):
     """A guardian signs for the children of the audience he is a guardian of."""
     a = world.a
     teacher = api(a.teachers["CP"].token)
-    created = await teacher.post(
-        "/api/threads", json=announce({"class_ids": [a.classes["CP"]]}, require_ack=True)
-    )
+    created = await announce(teacher, class_ids=[a.classes["CP"]], require_ack=True)
     thread_id = created.json()["thread"]["id"]
     signed = await api(world.paul.token).post(f"/api/threads/{thread_id}/ack")
     assert signed.status_code == 200, signed.text
@@ -496,7 +477,7 @@ HOSTILE = "'; DROP TABLE messages;-- <img src=x onerror=alert(1)> 👩‍👧 \u
 async def conversation(api, world):
     """A fresh direct thread between Sophie and Hugo's teacher."""
     sophie = api(world.a.parents["cp"].token)
-    made = await sophie.post("/api/threads", json=direct(world.a.children["Hugo"], subject=f"Sujet {tag()}"))
+    made = await write_direct(sophie, world.a.children["Hugo"], subject=f"Sujet {tag()}")
     assert made.status_code == 201, made.text
     return made.json()["thread"]["id"]
 
@@ -519,17 +500,15 @@ async def test_bodies_over_the_limit_write_nothing(api, world, db, conversation)
     assert response.json()["body"] == "é" * 20_000 and response.json()["seq"] == before + 1
 
     subject = f"Trop long {tag()}"
-    response = await sophie.post(
-        "/api/threads", json=direct(world.a.children["Hugo"], subject=subject, body="b" * 20_001)
-    )
+    response = await write_direct(sophie, world.a.children["Hugo"], subject=subject, body="b" * 20_001)
     assert_invalid(response, "body")
     teacher = api(world.a.teachers["CP"].token)
     response = await teacher.post(
         "/api/threads",
-        json=announce({"class_ids": [world.a.classes["CP"]]}, subject=subject, body="c" * 25_000),
+        json=announcement({"class_ids": [world.a.classes["CP"]]}, subject=subject, body="c" * 25_000),
     )
     assert_invalid(response, "body")
-    response = await sophie.post("/api/threads", json=direct(world.a.children["Hugo"], subject="s" * 201))
+    response = await write_direct(sophie, world.a.children["Hugo"], subject="s" * 201)
     assert_invalid(response, "subject")
     assert await db.fetchval("SELECT count(*) FROM threads WHERE subject = $1", subject) == 0
 
@@ -542,9 +521,9 @@ async def test_empty_and_blank_bodies_are_refused(api, world, conversation):
         assert assert_invalid(response, "body")["fields"]["body"] == "Ce champ ne peut pas être vide.", repr(
             body
         )
-        response = await sophie.post("/api/threads", json=direct(world.a.children["Hugo"], body=body))
+        response = await write_direct(sophie, world.a.children["Hugo"], body=body)
         assert_invalid(response, "body")
-        response = await sophie.post("/api/threads", json=direct(world.a.children["Hugo"], subject=body))
+        response = await write_direct(sophie, world.a.children["Hugo"], subject=body)
         assert_invalid(response, "subject")
     assert await last_seq(sophie, conversation) == before
 
@@ -568,11 +547,11 @@ async def test_wrong_types_name_the_field(api, world, conversation):
         (
             teacher,
             "/api/threads",
-            announce({"class_ids": [a.classes["CP"]]}, require_ack="yes"),
+            announcement({"class_ids": [a.classes["CP"]]}, require_ack="yes"),
             "require_ack",
         ),
-        (teacher, "/api/threads", announce({"class_ids": [a.classes["CP"]]}, urgent=1), "urgent"),
-        (teacher, "/api/threads", announce({"class_ids": a.classes["CP"]}), "audience.class_ids"),
+        (teacher, "/api/threads", announcement({"class_ids": [a.classes["CP"]]}, urgent=1), "urgent"),
+        (teacher, "/api/threads", announcement({"class_ids": a.classes["CP"]}), "audience.class_ids"),
     ]
     for client, url, body, field in cases:
         error = assert_invalid(await client.post(url, json=body), field)
@@ -648,9 +627,7 @@ async def test_hostile_text_is_stored_and_returned_verbatim(api, world, db, conv
         await db.fetchval("SELECT count(*) FROM messages WHERE thread_id = $1", uuid.UUID(conversation)) == 2
     )
 
-    created = await sophie.post(
-        "/api/threads", json=direct(a.children["Hugo"], subject=HOSTILE, body=HOSTILE)
-    )
+    created = await write_direct(sophie, a.children["Hugo"], subject=HOSTILE, body=HOSTILE)
     assert created.status_code == 201, created.text
     assert created.json()["thread"]["subject"] == HOSTILE and created.json()["message"]["body"] == HOSTILE
     thread_id = created.json()["thread"]["id"]
@@ -697,8 +674,8 @@ async def test_someone_elses_thread_in_every_path(api, world, conversation):
 async def test_client_id_is_per_user_and_per_thread(api, world, db):
     a = world.a
     sophie, teacher = api(a.parents["cp"].token), api(a.teachers["CP"].token)
-    first = (await sophie.post("/api/threads", json=direct(a.children["Hugo"]))).json()["thread"]["id"]
-    second = (await sophie.post("/api/threads", json=direct(a.children["Hugo"]))).json()["thread"]["id"]
+    first = (await write_direct(sophie, a.children["Hugo"])).json()["thread"]["id"]
+    second = (await write_direct(sophie, a.children["Hugo"])).json()["thread"]["id"]
     client_id = f"cid-{tag()}"
     posted = await sophie.post(f"/api/threads/{first}/messages", json={"body": "Un", "client_id": client_id})
     assert posted.status_code == 201, posted.text
@@ -727,9 +704,7 @@ async def test_client_id_is_per_user_and_per_thread(api, world, db):
         mine.json()["id"] != posted.json()["id"] and mine.json()["author"]["id"] == a.teachers["CP"].user_id
     )
     assert mine.json()["seq"] == posted.json()["seq"] + 1
-    response = await teacher.post(
-        "/api/threads", json=announce({"class_ids": [a.classes["CP"]]}, client_id=client_id)
-    )
+    response = await announce(teacher, class_ids=[a.classes["CP"]], client_id=client_id)
     assert_error(response, 409, "client_id_reused")
     count = await db.fetchval("SELECT count(*) FROM messages WHERE client_id = $1", client_id)
     assert count == 2
@@ -739,26 +714,22 @@ async def test_two_users_same_client_id_for_new_threads(api, world):
     a = world.a
     client_id = f"shared-{tag()}"
     sophie, claire = api(a.parents["cp"].token), api(a.parents["both"].token)
-    one = await sophie.post("/api/threads", json=direct(a.children["Hugo"], client_id=client_id))
-    two = await claire.post("/api/threads", json=direct(a.children["Léa"], client_id=client_id))
+    one = await write_direct(sophie, a.children["Hugo"], client_id=client_id)
+    two = await write_direct(claire, a.children["Léa"], client_id=client_id)
     assert one.status_code == two.status_code == 201, (one.text, two.text)
     assert one.json()["thread"]["id"] != two.json()["thread"]["id"]
     assert one.json()["thread"]["child_id"] == a.children["Hugo"]
     assert two.json()["thread"]["child_id"] == a.children["Léa"]
     # Each retry finds its own.
-    retry = await claire.post("/api/threads", json=direct(a.children["Léa"], client_id=client_id))
+    retry = await write_direct(claire, a.children["Léa"], client_id=client_id)
     assert retry.json()["thread"]["id"] == two.json()["thread"]["id"]
 
 
 async def test_a_reply_with_a_reused_client_id_is_a_conflict(api, world):
     a = world.a
     teacher, sophie = api(a.teachers["CP"].token), api(a.parents["cp"].token)
-    first = (await teacher.post("/api/threads", json=announce({"class_ids": [a.classes["CP"]]}))).json()[
-        "thread"
-    ]["id"]
-    second = (await teacher.post("/api/threads", json=announce({"class_ids": [a.classes["CP"]]}))).json()[
-        "thread"
-    ]["id"]
+    first = (await announce(teacher, class_ids=[a.classes["CP"]])).json()["thread"]["id"]
+    second = (await announce(teacher, class_ids=[a.classes["CP"]])).json()["thread"]["id"]
     client_id = f"reply-{tag()}"
     replied = await sophie.post(
         f"/api/threads/{first}/reply-privately", json={"body": "Oui", "client_id": client_id}
@@ -918,7 +889,7 @@ async def realtime_connections(client: httpx.AsyncClient) -> float:
 async def test_a_socket_that_never_reads_is_cut_and_others_keep_up(server, api, world):
     b = world.b
     director = api(b.director.token)
-    made = await director.post("/api/threads", json=direct(b.children["Jade"], subject=f"Flot {tag()}"))
+    made = await write_direct(director, b.children["Jade"], subject=f"Flot {tag()}")
     assert made.status_code == 201, made.text
     thread_id = made.json()["thread"]["id"]
     metrics = api()
@@ -962,12 +933,12 @@ async def test_a_socket_that_never_reads_is_cut_and_others_keep_up(server, api, 
         response = await director.post(f"/api/threads/{thread_id}/messages", json={"body": f"{i} {body}"})
         assert response.status_code == 201, response.text
 
-    started = time.monotonic()
     posted, cut = 0, False
     try:
         # About 1,350 are needed here: the 1,000 events of the queue, and what the
         # kernel buffers of the connection hold (~140 frames of 20 kB).
-        while not cut and posted < 3_000 and time.monotonic() - started < 25:
+        # Bounded by count, not time: a loaded machine posts more slowly, not fewer.
+        while not cut and posted < 3_000:
             await asyncio.gather(*(post(posted + i) for i in range(50)))
             posted += 50
             # The reader gets every event at once, however stuck the other socket is.
@@ -977,7 +948,7 @@ async def test_a_socket_that_never_reads_is_cut_and_others_keep_up(server, api, 
                 await asyncio.wait_for(caught_up.wait(), 5)
             cut = await realtime_connections(metrics) < baseline
         # The server gives up on the slow socket shortly after its queue overflows.
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30  # a bound for a broken server, not a timing
         while not cut and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             cut = await realtime_connections(metrics) < baseline
