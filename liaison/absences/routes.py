@@ -10,14 +10,11 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from liaison.absences import service, store
+from liaison.absences import service
 from liaison.accounts.auth import require_user
 from liaison.core.clock import PARIS
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, not_found
-from liaison.directory import policy as directory_policy
-from liaison.directory import store as directory
-from liaison.directory.policy import ClassAction, SchoolAction
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 
@@ -71,14 +68,8 @@ async def report(request: Request) -> Response:
 
 async def class_register(request: Request) -> Response:
     user = await require_user(request)
-    pool = request.app.state.pool
-    klass = await directory.get_class(pool, request.path_params["class_id"])
-    if klass is None:
-        raise not_found()
-    # The register is the class's members' business: the same rule as the member list.
-    directory_policy.enforce(
-        directory_policy.class_decision(user, klass["school_id"], ClassAction.VIEW_MEMBERS)
-    )
+    ctx = Context.of(request)
+    klass = await service.register_class(ctx, user, request.path_params["class_id"])
     raw = request.query_params.get("date")
     try:
         day = dt.date.fromisoformat(raw) if raw else dt.datetime.now(PARIS).date()  # the school's day
@@ -86,7 +77,7 @@ async def class_register(request: Request) -> Response:
         raise ApiError(
             400, ErrorCode.BAD_REQUEST, "Paramètre « date » invalide (attendu AAAA-MM-JJ)."
         ) from None
-    return JSONResponse(await service.day_register(Context.of(request), klass["id"], day))
+    return JSONResponse(await service.day_register(ctx, klass["id"], day))
 
 
 class CheckTime(Body):
@@ -96,15 +87,13 @@ class CheckTime(Body):
 async def settings(request: Request) -> Response:
     """GET/PUT the time at which unread absences go to the director (08:20 by default)."""
     user = await require_user(request)
-    school_id = request.path_params["school_id"]
-    directory_policy.enforce(directory_policy.school_decision(user, school_id, SchoolAction.CHANGE_SETTINGS))
-    pool = request.app.state.pool
-    if await directory.get_school(pool, school_id) is None:
-        raise not_found()
+    school_id: UUID = request.path_params["school_id"]
+    ctx = Context.of(request)
+    await service.open_settings(ctx, user, school_id)
     if request.method == "PUT":
         new = await parse_body(request, CheckTime)
-        await store.set_check_time(pool, school_id, dt.time.fromisoformat(new.check_time))
-    return JSONResponse({"check_time": (await store.check_time(pool, school_id)).strftime("%H:%M")})
+        await service.set_check_time(ctx, school_id, dt.time.fromisoformat(new.check_time))
+    return JSONResponse({"check_time": await service.check_time(ctx, school_id)})
 
 
 routes = [

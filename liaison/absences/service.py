@@ -8,11 +8,11 @@ from uuid import UUID
 
 import asyncpg
 
-from liaison.absences import rules, store
+from liaison.absences import policy, rules, store
 from liaison.accounts import store as accounts
 from liaison.core.clock import PARIS, iso
 from liaison.core.context import Context
-from liaison.core.errors import forbidden, invalid, not_found
+from liaison.core.errors import invalid, not_found
 from liaison.core.events import EventType, NewEvent
 from liaison.core.people import User
 from liaison.directory import store as directory
@@ -54,12 +54,12 @@ async def report(
     client_id: str | None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     child = await directory.get_child(ctx.pool, child_id)
-    guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id] if child else []
-    if child is None or user.id not in guardians:
-        # Staff of the school know the child exists; everyone else must not.
-        if child is not None and user.school_id == child["school_id"] and user.is_staff:
-            raise forbidden("Seule la famille déclare une absence.")
+    if child is None:
         raise not_found()
+    guardians = (await directory.guardians_of(ctx.pool, [child_id]))[child_id]
+    policy.enforce(
+        policy.report(user, child["school_id"], user.id in guardians), "Seule la famille déclare une absence."
+    )
     found = rules.problems(start, end, dt.datetime.now(PARIS).date())
     if found:
         raise invalid(found)
@@ -105,6 +105,15 @@ async def report(
     return absence_to_api(row, name, user, None), thread
 
 
+async def register_class(ctx: Context, user: User, class_id: UUID) -> asyncpg.Record:
+    """The class whose register the user asks for, once the policy allows it."""
+    klass = await directory.get_class(ctx.pool, class_id)
+    if klass is None:
+        raise not_found()
+    policy.enforce(policy.view_register(user, klass["school_id"]))
+    return klass
+
+
 async def day_register(ctx: Context, class_id: UUID, day: dt.date) -> dict[str, Any]:
     rows = await store.register(ctx.pool, class_id, day)
     flags = await store.flags_of(ctx.pool, [r["id"] for r in rows], day)
@@ -119,3 +128,22 @@ async def day_register(ctx: Context, class_id: UUID, day: dt.date) -> dict[str, 
         shown["flagged_at"] = iso(flags.get(row["id"]))  # unread at the check time: told to the director
         absences.append(shown)
     return {"date": day.isoformat(), "absences": absences}
+
+
+# -- the school's check time ---------------------------------------------------------
+
+
+async def open_settings(ctx: Context, user: User, school_id: UUID) -> None:
+    """Go on only if the user may read and change the school's absence settings."""
+    policy.enforce(policy.settings(user, school_id))
+    if await directory.get_school(ctx.pool, school_id) is None:
+        raise not_found()
+
+
+async def check_time(ctx: Context, school_id: UUID) -> str:
+    """`HH:MM`, the time unread absences go to the director."""
+    return (await store.check_time(ctx.pool, school_id)).strftime("%H:%M")
+
+
+async def set_check_time(ctx: Context, school_id: UUID, at: dt.time) -> None:
+    await store.set_check_time(ctx.pool, school_id, at)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from liaison.accounts import passwords, store
+from liaison.accounts import service
 from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
 from liaison.accounts.ratelimit import Limit
+from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode
 from liaison.core.people import User
 from liaison.web.requests import Body, parse_body, trimmed
@@ -75,7 +76,7 @@ def _client_ip(request: Request) -> str:
 
 async def _signed_in(request: Request, user: User) -> JSONResponse:
     settings = request.app.state.settings
-    token, _ = await store.create_session(request.app.state.pool, user.id, settings.session_days)
+    token = await service.open_session(Context.of(request), user)
     response = JSONResponse({"token": token, "user": user.to_api()})
     response.set_cookie(
         SESSION_COOKIE,
@@ -102,9 +103,8 @@ async def sign_in(request: Request) -> Response:
             "Trop de tentatives de connexion. Réessayez dans quelques minutes.",
             headers={"Retry-After": str(wait)},
         )
-    found = await store.credentials_for_login(request.app.state.pool, login)
-    user, password_hash = found if found else (None, None)
-    if not await passwords.verify_password(password_hash, body.password) or user is None:
+    user = await service.check_password(Context.of(request), login, body.password)
+    if user is None:
         await counter.record_failure(login, per_login)
         await counter.record_failure(ip, per_ip)
         log.info("sign-in failed", extra={"event": "signin_failed", "ip": ip})
@@ -115,7 +115,7 @@ async def sign_in(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     session = await require_session(request)
-    await store.delete_session(request.app.state.pool, session.token_hash)
+    await service.close_session(Context.of(request), session.token_hash)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -135,69 +135,51 @@ async def activate(request: Request) -> Response:
             "Trop de tentatives. Réessayez dans quelques minutes.",
             headers={"Retry-After": str(wait)},
         )
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
-        user = await store.consume_activation_code(conn, body.code)
-        if user is None:
-            await counter.record_failure(ip, per_ip)
-            raise ApiError(
-                404, ErrorCode.UNKNOWN_CODE, "Ce code d'activation est inconnu, expiré ou déjà utilisé."
-            )
-        problem = passwords.password_problem(body.password, login=user.login)
-        if problem:
-            # Raising rolls the transaction back: the code stays usable.
-            raise ApiError(422, ErrorCode.WEAK_PASSWORD, problem, fields={"password": problem})
-        await store.set_password(conn, user.id, await passwords.hash_password(body.password))
+    try:
+        user = await service.activate(Context.of(request), body.code, body.password)
+    except service.UnknownCode:
+        await counter.record_failure(ip, per_ip)
+        raise ApiError(
+            404, ErrorCode.UNKNOWN_CODE, "Ce code d'activation est inconnu, expiré ou déjà utilisé."
+        ) from None
     return await _signed_in(request, user)
-
-
-def _preferences_to_api(prefs: dict[str, Any]) -> dict[str, Any]:
-    quiet = None
-    if prefs["quiet_start"] is not None:
-        quiet = {
-            "start": prefs["quiet_start"].strftime("%H:%M"),
-            "end": prefs["quiet_end"].strftime("%H:%M"),
-        }
-    return {"email": prefs["email"], "push": prefs["push"], "quiet_hours": quiet}
 
 
 async def get_preferences(request: Request) -> Response:
     user = await require_user(request)
-    prefs = await store.get_preferences(request.app.state.pool, user.id)
-    return JSONResponse(_preferences_to_api(prefs))
+    return JSONResponse(await service.preferences(Context.of(request), user))
 
 
 async def put_preferences(request: Request) -> Response:
     user = await require_user(request)
     update = await parse_body(request, PreferencesUpdate)
-    pool = request.app.state.pool
-    prefs = await store.get_preferences(pool, user.id)
     sent = update.model_fields_set
     for name in ("email", "push"):
         if name in sent and getattr(update, name) is None:
             raise ApiError(
                 422, ErrorCode.INVALID, "Certains champs sont invalides.", fields={name: "Valeur nulle."}
             )
-    if update.email is not None:
-        prefs["email"] = update.email
-    if update.push is not None:
-        prefs["push"] = update.push
+    quiet_hours: tuple[dt.time, dt.time] | service.Keep | None = service.KEEP
     if "quiet_hours" in sent:
         quiet = update.quiet_hours
-        if quiet is None:
-            prefs["quiet_start"] = prefs["quiet_end"] = None
-        else:
-            start = dt.time.fromisoformat(quiet.start)
-            end = dt.time.fromisoformat(quiet.end)
-            if start == end:
-                raise ApiError(
-                    422,
-                    ErrorCode.INVALID,
-                    "Certains champs sont invalides.",
-                    fields={"quiet_hours": "Le début et la fin doivent être différents."},
-                )
-            prefs["quiet_start"], prefs["quiet_end"] = start, end
-    await store.save_preferences(pool, user.id, prefs)
-    return JSONResponse(_preferences_to_api(prefs))
+        quiet_hours = None if quiet is None else _quiet_hours(quiet)
+    return JSONResponse(
+        await service.change_preferences(
+            Context.of(request), user, email=update.email, push=update.push, quiet_hours=quiet_hours
+        )
+    )
+
+
+def _quiet_hours(quiet: QuietHours) -> tuple[dt.time, dt.time]:
+    start, end = dt.time.fromisoformat(quiet.start), dt.time.fromisoformat(quiet.end)
+    if start == end:
+        raise ApiError(
+            422,
+            ErrorCode.INVALID,
+            "Certains champs sont invalides.",
+            fields={"quiet_hours": "Le début et la fin doivent être différents."},
+        )
+    return start, end
 
 
 routes = [

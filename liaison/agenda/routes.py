@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from uuid import UUID
 
-import asyncpg
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
-from liaison.accounts.store import get_user
-from liaison.agenda import service, store
-from liaison.core.errors import forbidden, invalid, not_found
+from liaison.agenda import service
+from liaison.agenda.policy import AgendaAction
+from liaison.core.context import Context
+from liaison.core.errors import invalid
 from liaison.core.people import User
-from liaison.directory import policy as directory_policy
-from liaison.directory import store as directory
-from liaison.directory.policy import SchoolAction
-from liaison.messaging import store as threads
 from liaison.web.requests import Body, moment, parse_body, trimmed
 from liaison.web.routing import route
 
@@ -33,26 +28,16 @@ class NewEvent(Body):
     signup_thread_id: str | None = Field(default=None, max_length=100)
 
 
-async def _visible_class(request: Request) -> tuple[User, asyncpg.Record]:
-    """The class of the path, if its agenda is the user's to see: its families
-    and pupils, the staff of the school, the admin; 404 for everyone else."""
-    user = await require_user(request)
-    pool = request.app.state.pool
-    klass = await directory.get_class(pool, request.path_params["class_id"])
-    visible = klass is not None and (
-        user.role == "admin"
-        or (user.is_staff and user.school_id == klass["school_id"])
-        or klass["id"] in await service.classes_of(pool, user)
-    )
-    if klass is None or not visible:
-        raise not_found()
-    return user, klass
+def _class_id(request: Request) -> UUID:
+    class_id: UUID = request.path_params["class_id"]
+    return class_id
 
 
 async def class_events(request: Request) -> Response:
-    _, klass = await _visible_class(request)
-    rows = await store.for_classes(request.app.state.pool, klass["school_id"], [klass["id"]])
-    return JSONResponse({"events": [service.event_to_api(r) for r in rows]})
+    user = await require_user(request)
+    ctx = Context.of(request)
+    klass = await service.open_class(ctx, user, _class_id(request), AgendaAction.READ)
+    return JSONResponse({"events": await service.events(ctx, klass["school_id"], [klass["id"]])})
 
 
 async def _create(request: Request, school_id: UUID, class_id: UUID | None, user: User) -> Response:
@@ -66,72 +51,39 @@ async def _create(request: Request, school_id: UUID, class_id: UUID | None, user
             signup_thread = UUID(new.signup_thread_id)
         except ValueError:
             raise invalid({"signup_thread_id": "Inscription inconnue."}) from None
-        linked = await threads.get_thread(request.app.state.pool, signup_thread)
-        member = await threads.get_member(request.app.state.pool, signup_thread, user.id)
-        if linked is None or member is None or linked["kind"] != "signup":
-            raise invalid({"signup_thread_id": "Inscription inconnue."})
-    row = await store.create(
-        request.app.state.pool, school_id=school_id, class_id=class_id, title=new.title, starts_at=starts,
+    event = await service.add_event(
+        Context.of(request), user, school_id=school_id, class_id=class_id, title=new.title, starts_at=starts,
         ends_at=ends, location=new.location, description=new.description, signup_thread_id=signup_thread,
-        created_by=user.id,
     )  # fmt: skip
-    return JSONResponse(service.event_to_api(row), status_code=201)
+    return JSONResponse(event, status_code=201)
 
 
 async def add_class_event(request: Request) -> Response:
-    user, klass = await _visible_class(request)
-    taught = await directory.classes_taught(request.app.state.pool, user.id)
-    if not (user.role in ("director", "admin") or klass["id"] in taught):
-        raise forbidden("Seuls les enseignants de la classe et la direction écrivent dans son agenda.")
+    user = await require_user(request)
+    klass = await service.open_class(Context.of(request), user, _class_id(request), AgendaAction.WRITE)
     return await _create(request, klass["school_id"], klass["id"], user)
 
 
 async def school_events(request: Request) -> Response:
     user = await require_user(request)
-    school_id = request.path_params["school_id"]
-    if user.role != "admin" and user.school_id != school_id:
-        raise not_found()
-    pool = request.app.state.pool
+    school_id: UUID = request.path_params["school_id"]
     if request.method == "POST":
-        directory_policy.enforce(
-            directory_policy.school_decision(user, school_id, SchoolAction.CHANGE_SETTINGS)
-        )
+        service.open_school(user, school_id, AgendaAction.WRITE)
         return await _create(request, school_id, None, user)
-    rows = await store.for_classes(pool, school_id, [])
-    return JSONResponse({"events": [service.event_to_api(r) for r in rows]})
-
-
-def _feed_url(request: Request, user_id: UUID, version: int) -> str:
-    settings = request.app.state.settings
-    return f"{settings.public_url}/calendar/{service.feed_token(settings.secret_key, user_id, version)}.ics"
+    service.open_school(user, school_id, AgendaAction.READ)
+    return JSONResponse({"events": await service.events(Context.of(request), school_id, [])})
 
 
 async def my_calendar(request: Request) -> Response:
     user = await require_user(request)
-    pool = request.app.state.pool
-    if request.method == "POST":
-        version = await store.reset_feed(pool, user.id)
-    else:
-        version = await store.feed_version(pool, user.id)
-    return JSONResponse({"url": _feed_url(request, user.id, version)})
+    reset = request.method == "POST"
+    return JSONResponse({"url": await service.feed_address(Context.of(request), user, reset)})
 
 
 async def feed(request: Request) -> Response:
     """No sign-in: the secret address is the key (calendar apps cannot sign in)."""
     token = request.path_params["token"].removesuffix(".ics")
-    pool = request.app.state.pool
-    user_id = service.feed_user(token)
-    user = await get_user(pool, user_id) if user_id else None
-    if user is None or user.school_id is None:
-        raise not_found()
-    version = await store.feed_version(pool, user.id)
-    if not service.feed_token_valid(request.app.state.settings.secret_key, token, user.id, version):
-        raise not_found()
-    classes = await service.classes_of(pool, user)
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
-    rows = await store.for_classes(pool, user.school_id, classes, since)
-    school = await directory.get_school(pool, user.school_id)
-    body = service.ics(rows, request.app.state.settings.public_url, school["name"] if school else "")
+    body = await service.feed(Context.of(request), token)
     return Response(
         body, media_type="text/calendar; charset=utf-8", headers={"Cache-Control": "private, max-age=300"}
     )

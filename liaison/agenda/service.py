@@ -1,4 +1,6 @@
-"""The agenda: who sees which events, and the private iCalendar feed."""
+"""The agenda: who sees which events, and the private iCalendar feed.
+
+Gather the facts, ask `policy.py`, read or write: the routes call these."""
 
 from __future__ import annotations
 
@@ -12,9 +14,15 @@ from uuid import UUID
 import asyncpg
 from icalendar import Calendar, Event
 
+from liaison.accounts import store as accounts
+from liaison.agenda import policy, store
+from liaison.agenda.policy import AgendaAction
 from liaison.core.clock import iso
+from liaison.core.context import Context
+from liaison.core.errors import invalid, not_found
 from liaison.core.people import User
 from liaison.directory import store as directory
+from liaison.messaging import store as threads
 
 
 def event_to_api(row: asyncpg.Record) -> dict[str, Any]:
@@ -43,6 +51,93 @@ async def classes_of(pool: asyncpg.Pool, user: User) -> list[UUID]:
         return sorted({c["class_id"] for c in await directory.children_of_guardian(pool, user.id)})
     profile = await directory.profile(pool, user)
     return [UUID(c["id"]) for c in profile["classes"]]
+
+
+# -- reading and writing ---------------------------------------------------------
+
+
+async def open_class(ctx: Context, user: User, class_id: UUID, action: AgendaAction) -> asyncpg.Record:
+    """The class, if the policy lets the user read (or write) its agenda."""
+    klass = await directory.get_class(ctx.pool, class_id)
+    if klass is None:
+        raise not_found()
+    follows = klass["id"] in await classes_of(ctx.pool, user)
+    taught = await directory.classes_taught(ctx.pool, user.id) if action is AgendaAction.WRITE else set()
+    policy.enforce(
+        policy.class_agenda(user, klass["school_id"], follows, klass["id"] in taught, action),
+        "Seuls les enseignants de la classe et la direction écrivent dans son agenda.",
+    )
+    return klass
+
+
+def open_school(user: User, school_id: UUID, action: AgendaAction) -> None:
+    """Go on only if the policy lets the user read (or write) the school's agenda."""
+    policy.enforce(policy.school_agenda(user, school_id, action))
+
+
+async def events(ctx: Context, school_id: UUID, class_ids: list[UUID]) -> list[dict[str, Any]]:
+    """The events of these classes and of the whole school."""
+    return [event_to_api(r) for r in await store.for_classes(ctx.pool, school_id, class_ids)]
+
+
+async def add_event(
+    ctx: Context,
+    user: User,
+    *,
+    school_id: UUID,
+    class_id: UUID | None,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    location: str,
+    description: str,
+    signup_thread_id: UUID | None,
+) -> dict[str, Any]:
+    if signup_thread_id is not None:
+        await _check_signup(ctx, user, signup_thread_id)
+    row = await store.create(
+        ctx.pool, school_id=school_id, class_id=class_id, title=title, starts_at=starts_at, ends_at=ends_at,
+        location=location, description=description, signup_thread_id=signup_thread_id, created_by=user.id,
+    )  # fmt: skip
+    return event_to_api(row)
+
+
+async def _check_signup(ctx: Context, user: User, thread_id: UUID) -> None:
+    thread = await threads.get_thread(ctx.pool, thread_id)
+    member = await threads.get_member(ctx.pool, thread_id, user.id)
+    decision = policy.link_signup(thread["kind"] if thread else None, member is not None)
+    if decision is not policy.ALLOW:
+        raise invalid({"signup_thread_id": "Inscription inconnue."})  # a field of the body: 422
+
+
+# -- the calendar feed ---------------------------------------------------------------
+
+
+async def feed_address(ctx: Context, user: User, reset: bool) -> str:
+    """The user's private calendar address; `reset` makes the former one stop working."""
+    if reset:
+        version = await store.reset_feed(ctx.pool, user.id)
+    else:
+        version = await store.feed_version(ctx.pool, user.id)
+    token = feed_token(ctx.settings.secret_key, user.id, version)
+    return f"{ctx.settings.public_url}/calendar/{token}.ics"
+
+
+async def feed(ctx: Context, token: str) -> bytes:
+    """The calendar a secret address shows: the events of the user's classes
+    and school, from 60 days ago; 404 for any address not (or no longer) valid."""
+    user_id = feed_user(token)
+    user = await accounts.get_user(ctx.pool, user_id) if user_id else None
+    if user is None or user.school_id is None:
+        raise not_found()
+    version = await store.feed_version(ctx.pool, user.id)
+    if not feed_token_valid(ctx.settings.secret_key, token, user.id, version):
+        raise not_found()
+    classes = await classes_of(ctx.pool, user)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+    rows = await store.for_classes(ctx.pool, user.school_id, classes, since)
+    school = await directory.get_school(ctx.pool, user.school_id)
+    return ics(rows, ctx.settings.public_url, school["name"] if school else "")
 
 
 # -- the feed's secret address -----------------------------------------------------

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
-from liaison.consent import policy, store
-from liaison.core.decisions import enforce
-from liaison.core.errors import not_found
-from liaison.core.events import EventType, NewEvent
-from liaison.directory import store as directory
-from liaison.realtime.writer import change
+from liaison.consent import service
+from liaison.core.context import Context
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 
@@ -22,37 +20,20 @@ class Decision(Body):
 
 async def child_consent(request: Request) -> Response:
     user = await require_user(request)
-    pool = request.app.state.pool
-    child = await directory.get_child(pool, request.path_params["child_id"])
-    if child is None:
-        raise not_found()
-    guardians = (await directory.guardians_of(pool, [child["id"]]))[child["id"]]
-    is_guardian = user.id in guardians
+    ctx = Context.of(request)
+    child_id: UUID = request.path_params["child_id"]
     if request.method == "GET":
-        enforce(policy.view_child(user, child["school_id"], is_guardian))
-        return JSONResponse(store.child_view(child, await store.decisions(pool, child["id"])))
-    enforce(policy.decide_for_child(user, child["school_id"], is_guardian))
+        opened = await service.open_child(ctx, user, child_id, deciding=False)
+        return JSONResponse(await service.child_view(ctx, opened))
+    opened = await service.open_child(ctx, user, child_id, deciding=True)
     decision = await parse_body(request, Decision)
-    async with change(pool, request.app.state.bus, child["school_id"]) as current:
-        await store.decide(current.conn, child["id"], user.id, decision.granted)
-        view = store.child_view(child, await store.decisions(current.conn, child["id"]))
-        staff = await directory.staff_of_classes(current.conn, [child["class_id"]])
-        directors = await directory.directors_of(current.conn, child["school_id"])
-        current.events.append(
-            NewEvent(EventType.CONSENT_UPDATED, view, list({*guardians, *staff, *directors}))
-        )
-    return JSONResponse(view)
+    return JSONResponse(await service.decide(ctx, user, opened, decision.granted))
 
 
 async def class_consents(request: Request) -> Response:
     user = await require_user(request)
-    pool = request.app.state.pool
-    klass = await directory.get_class(pool, request.path_params["class_id"])
-    if klass is None:
-        raise not_found()
-    enforce(policy.view_class(user, klass["school_id"]))
-    rows = await store.of_class(pool, klass["id"])
-    return JSONResponse({"children": [store.class_row_to_api(r) for r in rows]})
+    children = await service.class_overview(Context.of(request), user, request.path_params["class_id"])
+    return JSONResponse({"children": children})
 
 
 routes = [

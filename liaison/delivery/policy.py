@@ -1,7 +1,8 @@
 """When and how to notify someone who has not read: pure rules, no I/O.
 
 Every function takes the time it is asked about (never the clock), so the
-rules are tested with a fixed clock and the workers pass `now`.
+rules are tested with a fixed clock and the workers pass `now`. And who
+reads the mails written: the platform's operator.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import random
 from dataclasses import dataclass
 
 from liaison.core.clock import PARIS
+from liaison.core.decisions import Decision
+from liaison.core.people import Role, User
 
 PUSH, EMAIL = "push", "email"
 DIGEST_HOUR = dt.time(17, 0)
@@ -123,3 +126,9 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> dt.timedelta:
 def too_old(first_due: dt.datetime, now: dt.datetime) -> bool:
     """Old news is not news: after a day we stop trying (and say why)."""
     return now - first_due > GIVE_UP_AFTER
+
+
+def read_written_mails(user: User) -> Decision:
+    """The mails written (and the folder they wait in when no SMTP server is
+    set) are the platform operator's: the admin, no school's staff."""
+    return Decision.ALLOW if user.role == Role.ADMIN else Decision.FORBID

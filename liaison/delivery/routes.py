@@ -5,67 +5,61 @@ from __future__ import annotations
 import email
 import email.policy
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
-from liaison.core.errors import ApiError, ErrorCode, forbidden, not_found
-from liaison.delivery import keys
-from liaison.delivery import store as log_store
-from liaison.delivery.push import EndpointRefused, check_endpoint
+from liaison.core.context import Context
+from liaison.core.errors import not_found
+from liaison.delivery import service
 from liaison.web.pages import page
-from liaison.web.requests import Body, Trimmed, parse_body
+from liaison.web.requests import Body, parse_body, trimmed
 from liaison.web.routing import route
 
 
 class Keys(Body):
-    p256dh: Trimmed(200)
-    auth: Trimmed(100)
+    p256dh: Annotated[str, trimmed(200)]
+    auth: Annotated[str, trimmed(100)]
 
 
 class NewSubscription(Body):
-    endpoint: Trimmed(2000)
+    endpoint: Annotated[str, trimmed(2000)]
     keys: Keys
     expirationTime: int | float | None = Field(default=None)
 
 
 class OldSubscription(Body):
-    endpoint: Trimmed(2000)
+    endpoint: Annotated[str, trimmed(2000)]
 
 
 async def push_key(request: Request) -> Response:
-    _, public_key = await keys.ensure(request.app.state.pool, request.app.state.settings)
-    return JSONResponse({"public_key": public_key})
+    return JSONResponse({"public_key": await service.push_public_key(Context.of(request))})
 
 
 async def subscribe(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewSubscription)
-    try:
-        await check_endpoint(new.endpoint, request.app.state.settings.push_allow_private_endpoints)
-    except EndpointRefused as refused:
-        raise ApiError(422, ErrorCode.INVALID, str(refused), fields={"endpoint": str(refused)}) from None
-    await log_store.subscribe(request.app.state.pool, user.id, new.endpoint, new.keys.p256dh, new.keys.auth)
+    await service.subscribe(Context.of(request), user, new.endpoint, new.keys.p256dh, new.keys.auth)
     return JSONResponse({"endpoint": new.endpoint}, status_code=201)
 
 
 async def unsubscribe(request: Request) -> Response:
     user = await require_user(request)
     old = await parse_body(request, OldSubscription)
-    await log_store.unsubscribe(request.app.state.pool, user.id, old.endpoint)
+    await service.unsubscribe(Context.of(request), user, old.endpoint)
     return Response(status_code=204)
 
 
 def _mail_folder(request: Request) -> Path:
-    return request.app.state.settings.data_dir / "mail"
+    folder: Path = request.app.state.settings.data_dir / "mail"
+    return folder
 
 
 async def _operator(request: Request) -> None:
-    user = await require_user(request)
-    if user.role != "admin":
-        raise forbidden("Réservé à l'exploitant de la plateforme.")
+    service.check_operator(await require_user(request))
 
 
 async def mail_list(request: Request) -> Response:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
-from uuid import UUID
 
 import asyncpg
 from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from liaison.accounts import store as accounts
 from liaison.accounts.auth import csrf_for, require_session, require_user
-from liaison.core.errors import ApiError, ErrorCode, not_found
-from liaison.core.people import User
-from liaison.directory import policy, store
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode
+from liaison.directory import service
 from liaison.directory.csv_import import RosterError, parse_roster
-from liaison.directory.policy import ClassAction, SchoolAction
+from liaison.directory.policy import SchoolAction
 from liaison.web.pages import page
 from liaison.web.requests import Body, parse_body, read_body, trimmed
 from liaison.web.routing import route
@@ -66,62 +64,40 @@ class NewStaff(Body):
         return cleaned
 
 
-def _pool(request: Request) -> asyncpg.Pool:
-    pool: asyncpg.Pool = request.app.state.pool
-    return pool
-
-
 async def me(request: Request) -> Response:
     session = await require_session(request)
-    profile = await store.profile(_pool(request), session.user)
+    profile = await service.profile(Context.of(request), session.user)
     return JSONResponse({"user": session.user.to_api(), **profile, "csrf_token": csrf_for(request, session)})
 
 
 async def create_school(request: Request) -> Response:
     user = await require_user(request)
-    policy.enforce(policy.may_create_school(user))
+    service.check_creates_schools(user)
     body = await parse_body(request, NewSchool)
-    async with _pool(request).acquire() as conn:
-        try:
-            school = await store.create_school(conn, body.name, body.city, body.uai)
-        except store.DuplicateSchool:
-            raise ApiError(
-                409,
-                ErrorCode.UAI_TAKEN,
-                "Une école avec ce numéro UAI existe déjà.",
-                fields={"uai": "Déjà utilisé."},
-            ) from None
-    return JSONResponse(store.school_to_api(school), status_code=201)
+    school = await service.create_school(Context.of(request), body.name, body.city, body.uai)
+    return JSONResponse(school, status_code=201)
 
 
-async def _school_for(request: Request, action: SchoolAction) -> tuple[User, asyncpg.Record]:
+async def _school_for(request: Request, action: SchoolAction) -> tuple[Context, asyncpg.Record]:
     """The school of the path, once the user may act on it."""
     user = await require_user(request)
-    school_id: UUID = request.path_params["school_id"]
-    policy.enforce(policy.school_decision(user, school_id, action))
-    school = await store.get_school(_pool(request), school_id)
-    if school is None:
-        raise not_found()
-    return user, school
+    ctx = Context.of(request)
+    return ctx, await service.open_school(ctx, user, request.path_params["school_id"], action)
 
 
 async def add_staff(request: Request) -> Response:
-    _, school = await _school_for(request, SchoolAction.ADD_STAFF)
+    ctx, school = await _school_for(request, SchoolAction.ADD_STAFF)
     body = await parse_body(request, NewStaff)
-    settings = request.app.state.settings
-    async with _pool(request).acquire() as conn, conn.transaction():
-        user, _ = await store.add_staff(
-            conn,
-            school["id"],
-            role=body.role,
-            display_name=body.display_name,
-            email=body.email,
-            class_names=body.class_names,
-        )
-        codes = await accounts.issue_activation_codes(conn, [user.id], settings.activation_days)
+    user, code = await service.add_staff(
+        ctx,
+        school,
+        role=body.role,
+        display_name=body.display_name,
+        email=body.email,
+        class_names=body.class_names,
+    )
     return JSONResponse(
-        {"user": user.to_api(), "login": user.login, "activation_code": codes[user.id]},
-        status_code=201,
+        {"user": user.to_api(), "login": user.login, "activation_code": code}, status_code=201
     )
 
 
@@ -145,51 +121,42 @@ def _roster_error(error: RosterError) -> ApiError:
 
 
 async def import_roster(request: Request) -> Response:
-    _, school = await _school_for(request, SchoolAction.IMPORT_ROSTER)
+    ctx, school = await _school_for(request, SchoolAction.IMPORT_ROSTER)
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type not in _CSV_TYPES:
         raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Envoyez le fichier au format CSV (text/csv).")
-    settings = request.app.state.settings
-    data = await read_body(request, settings.max_import_bytes)
+    data = await read_body(request, ctx.settings.max_import_bytes)
     try:
         rows = parse_roster(data)
     except RosterError as error:
         raise _roster_error(error) from None
-    async with _pool(request).acquire() as conn, conn.transaction():
-        result = await store.import_roster(conn, school["id"], rows, settings.activation_days)
-    return JSONResponse(result.to_api())
+    return JSONResponse(await service.import_roster(ctx, school, rows))
 
 
 async def activation_letters(request: Request) -> Response:
-    _, school = await _school_for(request, SchoolAction.PRINT_LETTERS)
-    settings = request.app.state.settings
-    async with _pool(request).acquire() as conn, conn.transaction():
-        letters = await store.letters(conn, school["id"], settings.activation_days)
+    ctx, school = await _school_for(request, SchoolAction.PRINT_LETTERS)
+    letters = await service.activation_letters(ctx, school)
     return page(
-        __file__, "activation_letters.html", school=school, letters=letters, public_url=settings.public_url
+        __file__,
+        "activation_letters.html",
+        school=school,
+        letters=letters,
+        public_url=ctx.settings.public_url,
     )
 
 
 async def class_members(request: Request) -> Response:
     user = await require_user(request)
-    klass = await store.get_class(_pool(request), request.path_params["class_id"])
-    if klass is None:
-        raise not_found()
-    policy.enforce(policy.class_decision(user, klass["school_id"], ClassAction.VIEW_MEMBERS))
-    return JSONResponse(await store.class_members(_pool(request), klass))
+    return JSONResponse(
+        await service.class_members(Context.of(request), user, request.path_params["class_id"])
+    )
 
 
 async def pupil_account(request: Request) -> Response:
     user = await require_user(request)
-    pool = _pool(request)
-    child = await store.get_child(pool, request.path_params["child_id"])
-    if child is None:
-        raise not_found()
-    teaches = await store.teaches_class(pool, user.id, child["class_id"])
-    policy.enforce(policy.child_account_decision(user, child["school_id"], teaches))
-    settings = request.app.state.settings
-    async with pool.acquire() as conn, conn.transaction():
-        pupil, code, created = await store.ensure_pupil_account(conn, child, settings.activation_days)
+    pupil, code, created = await service.pupil_account(
+        Context.of(request), user, request.path_params["child_id"]
+    )
     return JSONResponse(
         {"user": pupil.to_api(), "login": pupil.login, "activation_code": code},
         status_code=201 if created else 200,

@@ -10,7 +10,6 @@ import os
 from collections.abc import AsyncGenerator
 from uuid import UUID
 
-import asyncpg
 from pydantic import Field
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, UploadFile
@@ -19,9 +18,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from liaison.accounts.auth import current_session, require_user
-from liaison.core.errors import ApiError, ErrorCode, forbidden, invalid, not_found
-from liaison.core.people import User
-from liaison.media import access, files, images, service, store
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.media import files, images, service
+from liaison.media.policy import MediaAction
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 
@@ -119,9 +119,8 @@ async def _process(request: Request, upload: UploadFile) -> images.Processed:
 
 async def upload(request: Request) -> Response:
     user = await require_user(request)
-    if user.school_id is None:
-        raise forbidden("Seuls les membres d'une école envoient des photos.")
-    pool = request.app.state.pool
+    service.check_uploader(user)
+    ctx = Context.of(request)
     form = await _read_form(request)
     try:
         client_id = _client_id(form)
@@ -131,14 +130,13 @@ async def upload(request: Request) -> Response:
         if file.size is not None and file.size > MAX_UPLOAD_BYTES:
             raise _too_large()
         if client_id is not None:
-            first = await store.by_client_id(pool, user.id, client_id)
+            first = await service.earlier_upload(ctx, user, client_id)
             if first is not None:
-                return JSONResponse(store.media_to_api(first), status_code=201)
+                return JSONResponse(first, status_code=201)
         processed = await _process(request, file)
     finally:
         await form.close()
-    row = await service.save(pool, request.app.state.settings.media_root, user, processed, client_id)
-    return JSONResponse(store.media_to_api(row), status_code=201)
+    return JSONResponse(await service.keep_upload(ctx, user, processed, client_id), status_code=201)
 
 
 async def serve(request: Request) -> Response:
@@ -151,11 +149,7 @@ async def serve(request: Request) -> Response:
     session = await current_session(request)
     if session is None:
         raise not_found()
-    # One connection for the whole check: a page of thumbnails asks this many times.
-    async with request.app.state.pool.acquire() as conn:
-        row = await store.by_key(conn, key)
-        if row is None or not await access.may_see(conn, session.user, row):
-            raise not_found()
+    row = await service.visible_file(Context.of(request), session.user, key)
     path = files.path_of(request.app.state.settings.media_root, key, variant)
     try:
         stat = await asyncio.to_thread(os.stat, path)
@@ -170,21 +164,16 @@ async def serve(request: Request) -> Response:
     return response
 
 
-async def _visible_media(request: Request) -> tuple[User, asyncpg.Record]:
-    user = await require_user(request)
-    async with request.app.state.pool.acquire() as conn:
-        row = await store.get(conn, request.path_params["media_id"])
-        if row is None or not await access.may_see(conn, user, row):
-            raise not_found()
-    return user, row
+def _media_id(request: Request) -> UUID:
+    media_id: UUID = request.path_params["media_id"]
+    return media_id
 
 
 async def get_media(request: Request) -> Response:
-    user, row = await _visible_media(request)
-    children = None
-    if user.is_staff:
-        children = (await store.tag_views(request.app.state.pool, [row["id"]]))[row["id"]]
-    return JSONResponse(store.media_to_api(row, children))
+    user = await require_user(request)
+    ctx = Context.of(request)
+    row = await service.open_media(ctx, user, _media_id(request), MediaAction.VIEW)
+    return JSONResponse(await service.media_view(ctx, user, row))
 
 
 class Tags(Body):
@@ -192,9 +181,9 @@ class Tags(Body):
 
 
 async def set_children(request: Request) -> Response:
-    user, row = await _visible_media(request)
-    if not user.is_staff:
-        raise forbidden("Seuls les enseignants et la direction indiquent les élèves d'une photo.")
+    user = await require_user(request)
+    ctx = Context.of(request)
+    row = await service.open_media(ctx, user, _media_id(request), MediaAction.TAG)
     tags = await parse_body(request, Tags)
     child_ids: list[UUID] = []
     for value in tags.child_ids:
@@ -204,12 +193,7 @@ async def set_children(request: Request) -> Response:
             raise invalid({"child_ids": "Élève inconnu."}) from None
         if child_id not in child_ids:
             child_ids.append(child_id)
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
-        if await store.school_children(conn, row["school_id"], child_ids) != set(child_ids):
-            raise invalid({"child_ids": "Élève inconnu."})
-        await store.replace_tags(conn, row["id"], child_ids, user.id)
-        children = (await store.tag_views(conn, [row["id"]]))[row["id"]]
-    return JSONResponse(store.media_to_api(row, children))
+    return JSONResponse(await service.tag_children(ctx, user, row, child_ids))
 
 
 routes = [

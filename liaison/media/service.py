@@ -1,15 +1,41 @@
-"""Keeping a processed photo: its files and its row, always both or neither."""
+"""Photos: keeping a processed one (its files and its row, always both or
+neither), finding those the user may see, and tagging the children on them."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 
-from liaison.core.errors import ApiError, ErrorCode, forbidden
+from liaison.core.context import Context
+from liaison.core.errors import ApiError, ErrorCode, invalid
 from liaison.core.people import User
-from liaison.media import files, images, store
+from liaison.media import access, files, images, policy, store
+from liaison.media.policy import MediaAction
+
+UPLOAD_REFUSED = "Seuls les membres d'une école envoient des photos."
+TAG_REFUSED = "Seuls les enseignants et la direction indiquent les élèves d'une photo."
+
+
+def check_uploader(user: User) -> None:
+    """Go on only if the user may send photos (asked before the file is read)."""
+    policy.enforce(policy.upload(user), UPLOAD_REFUSED)
+
+
+async def earlier_upload(ctx: Context, user: User, client_id: str) -> dict[str, Any] | None:
+    """The photo the user already sent with this client id (a phone retrying)."""
+    first = await store.by_client_id(ctx.pool, user.id, client_id)
+    return store.media_to_api(first) if first is not None else None
+
+
+async def keep_upload(
+    ctx: Context, user: User, processed: images.Processed, client_id: str | None
+) -> dict[str, Any]:
+    row = await save(ctx.pool, ctx.settings.media_root, user, processed, client_id)
+    return store.media_to_api(row)
 
 
 async def save(
@@ -17,8 +43,8 @@ async def save(
 ) -> asyncpg.Record:
     """Files first, then the row: a row never points to missing files, and a
     failed insert removes the files."""
-    if user.school_id is None:  # as the upload route answers before reading the file
-        raise forbidden("Seuls les membres d'une école envoient des photos.")
+    check_uploader(user)  # as the upload route does before reading the file
+    assert user.school_id is not None
     key = files.new_key()
     await asyncio.to_thread(files.write, root, key, processed)
     try:
@@ -37,3 +63,46 @@ async def save(
         if row is None:
             raise ApiError(409, ErrorCode.CONFLICT, "Envoi en cours : réessayez dans un instant.")
     return row
+
+
+# -- seeing and tagging ----------------------------------------------------------------
+
+
+async def visible_file(ctx: Context, user: User, key: str) -> asyncpg.Record:
+    """The photo of a storage key, if the user may see it; 404 otherwise."""
+    # One connection for the whole check: a page of thumbnails asks this many times.
+    async with ctx.pool.acquire() as conn:
+        row = await store.by_key(conn, key)
+        seen = row is not None and await access.may_see(conn, user, row)
+    policy.enforce(policy.media_decision(user, seen, MediaAction.VIEW))
+    assert row is not None
+    return row
+
+
+async def open_media(ctx: Context, user: User, media_id: UUID, action: MediaAction) -> asyncpg.Record:
+    """The photo, if the policy lets the user see it (or tag it)."""
+    async with ctx.pool.acquire() as conn:
+        row = await store.get(conn, media_id)
+        seen = row is not None and await access.may_see(conn, user, row)
+    policy.enforce(policy.media_decision(user, seen, action), TAG_REFUSED)
+    assert row is not None
+    return row
+
+
+async def media_view(ctx: Context, user: User, row: asyncpg.Record) -> dict[str, Any]:
+    children = None
+    if policy.shows_tags(user):
+        children = (await store.tag_views(ctx.pool, [row["id"]]))[row["id"]]
+    return store.media_to_api(row, children)
+
+
+async def tag_children(
+    ctx: Context, user: User, row: asyncpg.Record, child_ids: list[UUID]
+) -> dict[str, Any]:
+    """Say these children (all of the photo's school) are on it, and no others."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if await store.school_children(conn, row["school_id"], child_ids) != set(child_ids):
+            raise invalid({"child_ids": "Élève inconnu."})
+        await store.replace_tags(conn, row["id"], child_ids, user.id)
+        children = (await store.tag_views(conn, [row["id"]]))[row["id"]]
+    return store.media_to_api(row, children)

@@ -15,8 +15,9 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liaison.accounts.auth import SESSION_COOKIE, require_user, session_for_token
+from liaison.core.context import Context
 from liaison.core.people import User
-from liaison.realtime import store
+from liaison.realtime import service
 from liaison.realtime.connection import EVENT, FRAME, Connection
 from liaison.web.requests import query_int
 from liaison.web.routing import route
@@ -157,17 +158,17 @@ class _Stream:
                 await self.websocket.send_text(text)
 
     async def _send_backlog(self, since: int) -> None:
-        pool = self.websocket.app.state.pool
+        ctx = Context.of(self.websocket)
         cursor = since
         # The client has everything up to `since`, perhaps from a process
         # ahead of this one: what our notifier offers later up to there is old.
         self.sent = max(self.sent, since)
         while True:
             try:
-                events, _ = await store.for_user(
-                    pool, self.user.id, self.connection.school_id, cursor, BACKLOG_PAGE
+                events, _ = await service.events_after(
+                    ctx, self.user, self.connection.school_id, cursor, BACKLOG_PAGE
                 )
-            except store.Gap as gap:
+            except service.Gap as gap:
                 # Too far back: the client reloads its inbox and follows from here.
                 await self.websocket.send_text(_frame("reset", pos=gap.head))
                 self.sent = max(self.sent, gap.head)
@@ -210,21 +211,21 @@ async def long_poll(request: Request) -> Response:
     timeout = query_int(request, "timeout", 25, 0, 60)
     if user.school_id is None:
         return JSONResponse({"events": [], "pos": 0})
-    pool = request.app.state.pool
+    ctx = Context.of(request)
     school_id: UUID = user.school_id
     if request.query_params.get("since") in (None, ""):
-        return JSONResponse({"events": [], "pos": await store.head(pool, school_id)})
+        return JSONResponse({"events": [], "pos": await service.position(ctx, school_id)})
     since = query_int(request, "since", 0, 0, 2**62)
     notifier = request.app.state.notifier
     connection = Connection(user.id, school_id)
     await notifier.register(connection)
     try:
-        events, pos = await store.for_user(pool, user.id, school_id, since)
+        events, pos = await service.events_after(ctx, user, school_id, since)
         if not events and timeout:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(connection.queue.get(), timeout)
-                events, pos = await store.for_user(pool, user.id, school_id, since)
-    except store.Gap as gap:
+                events, pos = await service.events_after(ctx, user, school_id, since)
+    except service.Gap as gap:
         return JSONResponse({"events": [], "pos": gap.head, "reset": True})
     finally:
         notifier.unregister(connection)

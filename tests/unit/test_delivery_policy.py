@@ -16,10 +16,12 @@ from liaison.delivery.policy import (
     first_notification_at,
     next_digest_at,
     quiet_hours_end,
+    read_written_mails,
     release_at,
     retry_delay,
     too_old,
 )
+from tests.unit.roles import ALLOW, FORBID, OTHER, SCHOOL, person
 
 UTC = dt.UTC
 
@@ -123,3 +125,19 @@ def test_old_news_is_given_up_after_a_day():
     due = at("2026-11-30 08:00")
     assert not too_old(due, at("2026-12-01 08:00"))
     assert too_old(due, at("2026-12-01 08:01"))
+
+
+# role -> read the mails written (the operator's pages)
+OPERATOR = [
+    ("admin", None, ALLOW),
+    ("director", SCHOOL, FORBID),
+    ("director", OTHER, FORBID),
+    ("teacher", SCHOOL, FORBID),
+    ("parent", SCHOOL, FORBID),
+    ("student", SCHOOL, FORBID),
+]
+
+
+@pytest.mark.parametrize(("role", "school", "expected"), OPERATOR)
+def test_only_the_operator_reads_written_mails(role, school, expected):
+    assert read_written_mails(person(role, school)) is expected
