@@ -10,13 +10,17 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import uvicorn
 
 from liaison.config import ConfigError, Settings, ensure_secret_key, load_settings
+
+if TYPE_CHECKING:
+    from liaison.demo.seed import DemoLogin
 
 log = logging.getLogger("liaison")
 
@@ -53,7 +57,7 @@ def database(settings: Settings) -> Iterator[Settings]:
         server.stop()
 
 
-async def _migrate_and_seed(settings: Settings, demo: bool) -> list:
+async def _migrate_and_seed(settings: Settings, demo: bool) -> list[DemoLogin]:
     from liaison.demo import seed
     from liaison.storage.migrations import migrate
 
@@ -76,6 +80,7 @@ async def _write_demo_conversations(settings: Settings, parent_login: str) -> No
     from liaison.demo import conversations
     from liaison.storage.db import create_pool
 
+    assert settings.database_url, "liaison run works inside database(), which sets it"
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await conversations.write(pool, settings, parent_login)
@@ -83,7 +88,7 @@ async def _write_demo_conversations(settings: Settings, parent_login: str) -> No
         await pool.close()
 
 
-def _announce(url: str, logins: list) -> None:
+def _announce(url: str, logins: list[DemoLogin]) -> None:
     print(f"\nLiaison est prêt : {url}", flush=True)
     if logins:
         from liaison.demo.school import DEMO_PASSWORD
@@ -94,7 +99,9 @@ def _announce(url: str, logins: list) -> None:
     print("Ctrl-C pour arrêter.\n", flush=True)
 
 
-async def _serve(settings: Settings, host: str, port: int, *, run_workers: bool, on_ready=None) -> None:
+async def _serve(
+    settings: Settings, host: str, port: int, *, run_workers: bool, on_ready: Callable[[], None] | None = None
+) -> None:
     from liaison.app import create_app
 
     app = create_app(settings, run_workers=run_workers)
@@ -152,7 +159,7 @@ async def cmd_web(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    from workers.main import run_worker
+    from liaison.background import run_worker
 
     await run_worker(settings)
 

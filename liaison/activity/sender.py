@@ -5,8 +5,9 @@ LOCKED, so any number of workers run side by side), decides for each person
 (liaison/activity/policy.py: push, else immediate email, else the 17:00 digest;
 quiet hours hold), commits `sending` for those that go now, then sends: one push
 per notice on each of the person's subscriptions, one email per person with all
-their notices of the batch. The push sender, the mailer and the VAPID key are
-delivery's (liaison/delivery/keys.py, mail.py): one way to send for the project.
+their notices of the batch. How it sends (the push sender, the mailer, the VAPID
+key, the claims kept alive, a push's outcome) is delivery's sender
+(liaison/delivery/sender.py): one way to send for the project.
 
 What goes out is the grouped title and a link, never a photo, never the text.
 """
@@ -14,11 +15,9 @@ What goes out is the grouped title and a link, never a photo, never the text.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -30,12 +29,13 @@ from liaison.activity import policy
 from liaison.activity import store as notices_store
 from liaison.activity.store import Notice
 from liaison.config import Settings
-from liaison.delivery import keys
+from liaison.core.clock import utcnow
 from liaison.delivery import policy as delivery_policy
 from liaison.delivery import store as delivery_store
-from liaison.delivery.mail import FileMailer, MailError, SmtpMailer, compose, mailer_for, template_environment
+from liaison.delivery.mail import FileMailer, SmtpMailer, compose, template_environment
 from liaison.delivery.policy import EMAIL, PUSH, Preferences
 from liaison.delivery.push import PushSender, topic_for
+from liaison.delivery.sender import STUCK_AFTER, Clock, Sender
 from liaison.delivery.store import Subscription
 from liaison.directory import store as directory
 
@@ -44,16 +44,10 @@ log = logging.getLogger("liaison.activity")
 POLL_SECONDS = 2.0
 BATCH = 100
 ROUNDS = 10  # claims per step at most: a backlog goes BATCH * ROUNDS at a time
-STUCK_AFTER = dt.timedelta(minutes=2)
 KEEP_DONE = dt.timedelta(days=30)
 PRUNE_EVERY = dt.timedelta(hours=1)
-PUSH_TTL = 24 * 3600
 
 _templates = template_environment(Path(__file__).parent / "templates")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def tag_of(kind: str, key: UUID) -> str:
@@ -74,62 +68,36 @@ def push_payload(notice: Notice, school: str | None) -> dict[str, Any]:
     }
 
 
-class ActivitySender:
+class ActivitySender(Sender):
+    """`claimed` (liaison/delivery/sender.py): the notices this worker holds `sending`."""
+
     def __init__(
         self,
         pool: asyncpg.Pool,
         settings: Settings,
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Clock = utcnow,
         *,
         push: PushSender | None = None,
         mailer: SmtpMailer | FileMailer | None = None,
     ) -> None:
         """`push`, `mailer`: share those of another loop (else made here, and closed)."""
-        self.pool = pool
-        self.settings = settings
-        self.clock = clock
+        super().__init__(
+            pool, settings, clock, renew=notices_store.keep_sending, log=log, push=push, mailer=mailer
+        )
         self.grace = dt.timedelta(seconds=settings.activity_grace_seconds)
-        self.push = push
-        self._own_push = push is None
-        self.mailer = mailer or mailer_for(settings)
-        self._own_mailer = mailer is None
-        self.claimed: set[int] = set()  # the notices this worker holds `sending`
         self._last_prune: dt.datetime | None = None
 
-    async def start(self) -> None:
-        if self.push is None:
-            self.push = await keys.push_sender(self.pool, self.settings)
-
-    async def close(self) -> None:
-        if self._own_push and self.push is not None:
-            await self.push.close()
-        if self._own_mailer:
-            await self.mailer.close()
-
     async def run(self) -> None:
+        """A step every POLL_SECONDS until cancelled; the claims renewed meanwhile (a
+        slow SMTP server makes sends long)."""
         await self.start()
-        keeper = asyncio.create_task(self._keep_claims(), name="activity-claims")
         try:
-            while True:
-                await self.step()
-                await asyncio.sleep(POLL_SECONDS)
+            async with self.keeping_claims("activity-claims", STUCK_AFTER):
+                while True:
+                    await self.step()
+                    await asyncio.sleep(POLL_SECONDS)
         finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
             await self.close()
-
-    async def _keep_claims(self) -> None:
-        """A live worker's sends may take long (a slow SMTP server): renew their claims
-        well within STUCK_AFTER, so that recovery takes only a dead worker's."""
-        while True:
-            await asyncio.sleep(STUCK_AFTER.total_seconds() / 4)
-            if not self.claimed:
-                continue
-            try:
-                await notices_store.keep_sending(self.pool, list(self.claimed))
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("claims not renewed (%s); retried shortly", error)
 
     async def step(self) -> int:
         """Everything due at the clock's time, sent (and awaited). Returns the notices sent
@@ -242,12 +210,9 @@ class ActivitySender:
         return names
 
     async def _retry(self, notice: Notice, error: str, after: float | None = None) -> None:
-        delay = (
-            dt.timedelta(seconds=after)
-            if after is not None
-            else delivery_policy.retry_delay(notice.attempts + 1) * self.settings.delivery_retry_scale
+        await notices_store.release(
+            self.pool, notice.id, self.retry_at(notice.attempts + 1, after), error[:300]
         )
-        await notices_store.release(self.pool, notice.id, self.clock() + delay, error[:300])
 
     async def _push(
         self,
@@ -260,25 +225,14 @@ class ActivitySender:
             await notices_store.release(self.pool, notice.id, now, "aucun abonnement push")
             return
         payload = push_payload(notice, schools.get(notice.school_id))
-        topic = topic_for(payload["tag"])
-        assert self.push is not None, "start() first"
-        results = await asyncio.gather(
-            *(self.push.send(s, payload, urgent=False, topic=topic, ttl=PUSH_TTL) for s in subscriptions)
-        )
-        for subscription, result in zip(subscriptions, results, strict=True):
-            if result.ok:
-                await delivery_store.subscription_succeeded(self.pool, subscription.id)
-            elif result.gone:
-                await delivery_store.forget_subscription(self.pool, subscription.id)
-        if any(r.ok for r in results):
+        pushed = await self.push_to(subscriptions, payload, urgent=False, topic=topic_for(payload["tag"]))
+        if pushed.sent:
             await notices_store.finish(self.pool, [notice.id], "sent")
-        elif all(r.gone for r in results):
+        elif pushed.gone:
             # No working push any more: decided again at once (an email, if wanted).
             await notices_store.release(self.pool, notice.id, now, "abonnement expiré (404/410)")
         else:
-            waits = [r.retry_after for r in results if r.status == 429 and r.retry_after is not None]
-            error = "; ".join(r.error or f"HTTP {r.status}" for r in results if not r.ok)
-            await self._retry(notice, error, max(waits) if waits else None)
+            await self._retry(notice, pushed.error, pushed.retry_after)
 
     async def _email(
         self, user: Any, notices: list[Notice], schools: dict[UUID, str], now: dt.datetime
@@ -308,10 +262,9 @@ class ActivitySender:
             unsubscribe_url=preferences_url,
             templates=_templates,
         )
-        try:
-            await self.mailer.send(message)
-        except MailError as error:
+        failure = await self.mail(message)
+        if failure is not None:
             for notice in notices:
-                await self._retry(notice, f"SMTP : {error}")
+                await self._retry(notice, f"SMTP : {failure}")
             return
         await notices_store.finish(self.pool, [n.id for n in notices], "sent")

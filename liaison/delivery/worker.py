@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -22,34 +21,24 @@ import asyncpg
 from liaison.accounts import store as accounts
 from liaison.bus import Bus
 from liaison.config import Settings
-from liaison.delivery import keys, policy
+from liaison.core.clock import utcnow
+from liaison.core.people import User
+from liaison.delivery import policy
 from liaison.delivery import store as log_store
-from liaison.delivery.mail import (
-    FileMailer,
-    MailError,
-    SmtpMailer,
-    compose,
-    domain_of,
-    mailer_for,
-    thread_message_id,
-)
+from liaison.delivery.mail import compose, domain_of, thread_message_id
 from liaison.delivery.policy import EMAIL, PUSH, Preferences, Recipient
-from liaison.delivery.push import PushSender, topic_for
-from liaison.delivery.store import Delivery, Job, NewDelivery
+from liaison.delivery.push import topic_for
+from liaison.delivery.sender import STUCK_AFTER, Clock, Sender
+from liaison.delivery.store import Delivery, Job, NewDelivery, Subscription
 from liaison.directory import store as directory
 from liaison.messaging import store as messaging
+from liaison.storage.db import Connection
 
 log = logging.getLogger("liaison.delivery")
 
 WAKE_CHANNEL = "delivery"
 POLL_SECONDS = 1.0
 BATCH = 100
-STUCK_AFTER = dt.timedelta(minutes=2)
-PUSH_TTL = 24 * 3600
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def wake(bus: Bus) -> None:
@@ -83,49 +72,41 @@ def _preferences(prefs: dict[str, Any]) -> Preferences:
     return Preferences(prefs["email"], prefs["push"], prefs["quiet_start"], prefs["quiet_end"])
 
 
-class Deliverer:
-    def __init__(
-        self, pool: asyncpg.Pool, bus: Bus, settings: Settings, clock: Callable[[], dt.datetime] = utcnow
-    ):
-        self.pool = pool
+class Deliverer(Sender):
+    """`claimed` (liaison/delivery/sender.py): the deliveries this worker holds `sending`."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, settings: Settings, clock: Clock = utcnow):
+        super().__init__(pool, settings, clock, renew=log_store.keep_sending, log=log)
         self.bus = bus
-        self.settings = settings
-        self.clock = clock
         self.woken = asyncio.Event()
-        self.push: PushSender | None = None
-        self.mailer: SmtpMailer | FileMailer = mailer_for(settings)
         self.domain = domain_of(settings.mail_from)
         self.in_flight: set[asyncio.Task[None]] = set()
-        self.claimed: set[int] = set()  # the deliveries this worker holds `sending`
         self._last_digest_check: dt.datetime | None = None
         bus.subscribe(WAKE_CHANNEL, self._on_wake)
 
     async def _on_wake(self, message: dict[str, Any]) -> None:
         self.woken.set()
 
-    async def start(self) -> None:
-        self.push = await keys.push_sender(self.pool, self.settings)
-
     async def close(self) -> None:
         for task in list(self.in_flight):
             task.cancel()
         await asyncio.gather(*self.in_flight, return_exceptions=True)
-        if self.push:
-            await self.push.close()
-        await self.mailer.close()
+        await super().close()
 
     async def run(self) -> None:
+        """A step, then the bus's wake-up or the poll, until cancelled. The claims are
+        renewed meanwhile, within the STUCK_AFTER that `step`'s recovery uses: sends may
+        wait long for the one SMTP connection, and a step sending digests too."""
         await self.start()
-        keeper = asyncio.create_task(self._keep_claims(), name="delivery-claims")
         try:
-            while True:
-                await self.step()
-                self.woken.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(POLL_SECONDS):
-                        await self.woken.wait()
+            async with self.keeping_claims("delivery-claims", STUCK_AFTER):
+                while True:
+                    await self.step()
+                    self.woken.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(POLL_SECONDS):
+                            await self.woken.wait()
         finally:
-            keeper.cancel()
             await self.close()
 
     async def step(self) -> None:
@@ -135,20 +116,6 @@ class Deliverer:
         await self._start_sends(PUSH, now)
         await self._start_sends(EMAIL, now)
         await self.digests(now)
-
-    async def _keep_claims(self) -> None:
-        """Recovery must take only a dead worker's deliveries. A live one's may stay
-        `sending` long (one SMTP connection sends one mail at a time: a batch waits its
-        turn, and a step sending digests waits too): renew their `sending_since` well
-        within STUCK_AFTER, whatever the loop is doing."""
-        while True:
-            await asyncio.sleep(STUCK_AFTER.total_seconds() / 4)
-            if not self.claimed:
-                continue
-            try:
-                await log_store.keep_sending(self.pool, list(self.claimed))
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("claims not renewed (%s); retried shortly", error)
 
     # -- jobs → deliveries -----------------------------------------------------------
     async def expand_jobs(self, now: dt.datetime) -> None:
@@ -164,9 +131,7 @@ class Deliverer:
             if len(jobs) < 20:
                 return
 
-    async def _deliveries_for(
-        self, conn: asyncpg.Connection, job: Job, now: dt.datetime
-    ) -> list[NewDelivery]:
+    async def _deliveries_for(self, conn: Connection, job: Job, now: dt.datetime) -> list[NewDelivery]:
         thread = await messaging.get_thread(conn, job.thread_id)
         written = await messaging.message_author(conn, job.thread_id, job.seq)
         if thread is None or written is None:
@@ -174,7 +139,9 @@ class Deliverer:
         author_id, _ = written
         reads = await messaging.member_reads(conn, job.thread_id)
         if job.kind == "promotion":  # only the family confirmed from the waiting list
-            family = set((await directory.guardians_of(conn, [job.child_id]))[job.child_id])
+            family: set[UUID] = set()
+            if job.child_id is not None:
+                family = set((await directory.guardians_of(conn, [job.child_id]))[job.child_id])
             reads = {user_id: read for user_id, read in reads.items() if user_id in family}
         users = await accounts.users_by_id(conn, list(reads))
         prefs = await accounts.preferences_of(conn, list(reads))
@@ -198,7 +165,13 @@ class Deliverer:
         return deliveries
 
     @staticmethod
-    def _escalation_channels(job, read, user, preferences: Preferences, subscriptions) -> frozenset[str]:
+    def _escalation_channels(
+        job: Job,
+        read: asyncpg.Record,
+        user: User,
+        preferences: Preferences,
+        subscriptions: dict[UUID, list[Subscription]],
+    ) -> frozenset[str]:
         """Families that have not signed: a push reminder first, an email later.
         A family confirmed from a waiting list: a push, else an email."""
         if job.kind == "promotion":
@@ -226,7 +199,11 @@ class Deliverer:
             self.in_flight.add(task)
             self.claimed.add(delivery.id)
             task.add_done_callback(self.in_flight.discard)
-            task.add_done_callback(lambda _, claim=delivery.id: self.claimed.discard(claim))
+
+            def unclaim(_: asyncio.Task[None], claim: int = delivery.id) -> None:
+                self.claimed.discard(claim)
+
+            task.add_done_callback(unclaim)
 
     async def _context(self, deliveries: list[Delivery]) -> _Context:
         """What the sends of a batch need, read in a few statements for all."""
@@ -279,12 +256,7 @@ class Deliverer:
         return thread, context.users.get(message["author_id"]), message["body"]
 
     async def _retry(self, delivery: Delivery, error: str, after: float | None = None) -> None:
-        delay = (
-            dt.timedelta(seconds=after)
-            if after is not None
-            else policy.retry_delay(delivery.attempts) * self.settings.delivery_retry_scale
-        )
-        await log_store.retry_later(self.pool, delivery.id, self.clock() + delay, error)
+        await log_store.retry_later(self.pool, delivery.id, self.retry_at(delivery.attempts, after), error)
 
     async def _send_push(
         self, delivery: Delivery, context: _Context, thread: Any, author: Any, body: str
@@ -302,29 +274,16 @@ class Deliverer:
             "url": f"/#/threads/{thread['id']}",
             "urgent": delivery.urgent,
         }
-        assert self.push is not None
-        results = await asyncio.gather(
-            *(
-                self.push.send(
-                    s, payload, urgent=delivery.urgent, topic=topic_for(str(thread["id"])), ttl=PUSH_TTL
-                )
-                for s in subscriptions
-            )
+        pushed = await self.push_to(
+            subscriptions, payload, urgent=delivery.urgent, topic=topic_for(str(thread["id"]))
         )
-        for subscription, result in zip(subscriptions, results, strict=True):
-            if result.ok:
-                await log_store.subscription_succeeded(self.pool, subscription.id)
-            elif result.gone:
-                await log_store.forget_subscription(self.pool, subscription.id)
-        if any(r.ok for r in results):
+        if pushed.sent:
             await log_store.finish(self.pool, delivery.id, "sent")
-        elif all(r.gone for r in results):
+        elif pushed.gone:
             await log_store.finish(self.pool, delivery.id, "failed", "abonnement expiré (404/410)")
             await self._fall_back_to_email(delivery)
         else:
-            waits = [r.retry_after for r in results if r.status == 429 and r.retry_after is not None]
-            error = "; ".join(r.error or f"HTTP {r.status}" for r in results if not r.ok)
-            await self._retry(delivery, error, max(waits) if waits else None)
+            await self._retry(delivery, pushed.error, pushed.retry_after)
 
     async def _fall_back_to_email(self, delivery: Delivery) -> None:
         """No working push any more: email, if the person has an address and wants mail."""
@@ -369,10 +328,9 @@ class Deliverer:
             else None,
             unsubscribe_url=f"{public}/#/preferences",
         )
-        try:
-            await self.mailer.send(message)
-        except MailError as error:
-            await self._retry(delivery, f"SMTP : {error}"[:300])
+        failure = await self.mail(message)
+        if failure is not None:
+            await self._retry(delivery, f"SMTP : {failure}"[:300])
             return
         await log_store.finish(self.pool, delivery.id, "sent")
 
@@ -421,8 +379,7 @@ class Deliverer:
                 },
                 unsubscribe_url=f"{public}/#/preferences",
             )
-            try:
-                await self.mailer.send(message)
-            except MailError as error:
-                log.warning("digest for %s not sent (%s); retried in a minute", reader.id, error)
+            failure = await self.mail(message)
+            if failure is not None:
+                log.warning("digest for %s not sent (%s); retried in a minute", reader.id, failure)
                 await log_store.release_digest(self.pool, reader.id, day)

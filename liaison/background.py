@@ -1,5 +1,6 @@
-"""The background loops that `liaison worker` runs, and that the web process
-runs itself in the single-process default.
+"""The background loops, and the worker process that runs only them (`run_worker`:
+`python -m workers`, the Procfile's `worker`, or `liaison worker`). The web
+process runs the loops itself in the single-process default (`liaison run`).
 
 Each loop is a coroutine taking the shared resources; a loop that fails is
 logged and restarted after a pause, so one bad row never stops the others.
@@ -10,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+import redis.asyncio as aioredis
 
 from liaison.absences import checks
 from liaison.accounts import store as accounts
 from liaison.activity.sender import ActivitySender
-from liaison.bus import Bus
+from liaison.bus import Bus, MemoryBus, RedisBus
 from liaison.config import Settings
 from liaison.delivery.worker import Deliverer
 from liaison.realtime import store as realtime
+from liaison.storage.db import create_pool
+from liaison.storage.migrations import migrate
 
 log = logging.getLogger("liaison.workers")
 
@@ -60,7 +65,7 @@ async def absence_checks(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> No
 
 async def scheduled_posts(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
     """Messages written for later, sent at their time."""
-    from liaison.messaging.service import Context
+    from liaison.core.context import Context
     from liaison.scheduling import sender, service
 
     await service.run(Context(pool, bus, settings), sender.send)
@@ -101,3 +106,29 @@ async def running(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_worker(settings: Settings) -> None:
+    """The worker process: every loop, until SIGINT or SIGTERM."""
+    if not settings.database_url:
+        raise SystemExit("liaison worker a besoin de DATABASE_URL.")
+    stop = asyncio.Event()
+    event_loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        event_loop.add_signal_handler(signum, stop.set)
+    pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+    redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    bus: Bus = RedisBus(redis_client, settings.redis_prefix) if redis_client else MemoryBus()
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+        await bus.start()
+        async with running(pool, bus, settings):
+            log.info("worker started (%d loops)", len(LOOPS))
+            await stop.wait()
+        log.info("worker stopping")
+    finally:
+        await bus.close()
+        if redis_client:
+            await redis_client.aclose()
+        await pool.close()
