@@ -73,9 +73,7 @@ async def forget_pending(conn: Conn, user_id: UUID, kind: str, key: UUID) -> boo
     return status != "DELETE 0"
 
 
-async def claim_due(
-    conn: Connection, now: dt.datetime, grace: dt.timedelta, limit: int
-) -> list[Notice]:
+async def claim_due(conn: Connection, now: dt.datetime, grace: dt.timedelta, limit: int) -> list[Notice]:
     """Pending notices past their grace period and their hold, locked for this
     transaction (other workers skip them)."""
     rows = await conn.fetch(
@@ -226,4 +224,7 @@ async def prune(conn: Conn, older_than: dt.timedelta) -> int:
 
 
 async def pending_count(conn: Conn) -> int:
-    return await conn.fetchval("SELECT count(*) FROM activity_notices WHERE state IN ('pending', 'sending')")
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM activity_notices WHERE state IN ('pending', 'sending')"
+    )
+    return count

@@ -4,6 +4,7 @@ accepted is also a notification job (the outbox pattern)."""
 from __future__ import annotations
 
 import datetime as dt
+from uuid import UUID
 
 import asyncpg
 
@@ -22,7 +23,7 @@ async def remind_now(conn: Connection, thread: asyncpg.Record, now: dt.datetime)
         await log_store.enqueue(conn, kind=kind, due_at=now, **common)
 
 
-async def promoted(conn: Connection, thread: asyncpg.Record, child_id, now: dt.datetime) -> None:
+async def promoted(conn: Connection, thread: asyncpg.Record, child_id: UUID, now: dt.datetime) -> None:
     """A family confirmed from a waiting list: told at once (push, else email)."""
     await log_store.enqueue(
         conn, school_id=thread["school_id"], thread_id=thread["id"], seq=1, kind="promotion",

@@ -9,6 +9,7 @@ import ipaddress
 import json
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -69,7 +70,7 @@ async def check_endpoint(endpoint: str, allow_private: bool) -> None:
         infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
     except (socket.gaierror, UnicodeError):
         raise EndpointRefused("Adresse d'abonnement introuvable.") from None
-    if any(_private(info[4][0]) for info in infos):
+    if any(_private(str(info[4][0])) for info in infos):
         raise EndpointRefused("L'adresse d'abonnement doit être publique.")
 
 
@@ -115,7 +116,7 @@ class PushSender:
             await self.session.close()
 
     async def send(
-        self, subscription: Subscription, payload: dict, *, urgent: bool, topic: str, ttl: int
+        self, subscription: Subscription, payload: dict[str, Any], *, urgent: bool, topic: str, ttl: int
     ) -> PushResult:
         try:
             await check_endpoint(subscription.endpoint, self.allow_private)  # again: DNS may have changed

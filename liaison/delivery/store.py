@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from liaison.storage.db import Conn, Connection
@@ -38,7 +39,7 @@ class Subscription:
     p256dh: str
     auth: str
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
@@ -289,7 +290,8 @@ async def release_digest(conn: Conn, user_id: UUID, day: dt.date) -> None:
 
 
 async def pending_count(conn: Conn) -> int:
-    return await conn.fetchval("SELECT count(*) FROM deliveries WHERE state IN ('queued', 'sending')")
+    count: int = await conn.fetchval("SELECT count(*) FROM deliveries WHERE state IN ('queued', 'sending')")
+    return count
 
 
 async def cancel_for_message(conn: Conn, thread_id: UUID, seq: int) -> None:
