@@ -96,13 +96,7 @@ async def sign_in(request: Request) -> Response:
     per_login, per_ip = _limits(request)
     counter = request.app.state.failure_counter
     wait = max(await counter.retry_after(login, per_login), await counter.retry_after(ip, per_ip))
-    if wait:
-        raise ApiError(
-            429,
-            ErrorCode.TOO_MANY_ATTEMPTS,
-            "Trop de tentatives de connexion. Réessayez dans quelques minutes.",
-            headers={"Retry-After": str(wait)},
-        )
+    _refuse_while(wait, "Trop de tentatives de connexion. Réessayez dans quelques minutes.")
     user = await service.check_password(Context.of(request), login, body.password)
     if user is None:
         await counter.record_failure(login, per_login)
@@ -111,6 +105,12 @@ async def sign_in(request: Request) -> Response:
         raise ApiError(401, ErrorCode.BAD_CREDENTIALS, "Identifiant ou mot de passe incorrect.")
     await counter.reset(login, per_login)
     return await _signed_in(request, user)
+
+
+def _refuse_while(wait: int, message: str) -> None:
+    """429 with Retry-After while a limit holds (`wait` seconds left, 0 when none)."""
+    if wait:
+        raise ApiError(429, ErrorCode.TOO_MANY_ATTEMPTS, message, headers={"Retry-After": str(wait)})
 
 
 async def sign_out(request: Request) -> Response:
@@ -128,13 +128,7 @@ async def activate(request: Request) -> Response:
     counter = request.app.state.failure_counter
     # Codes are long enough not to be guessed, but a flood is still refused.
     wait = await counter.retry_after(ip, per_ip)
-    if wait:
-        raise ApiError(
-            429,
-            ErrorCode.TOO_MANY_ATTEMPTS,
-            "Trop de tentatives. Réessayez dans quelques minutes.",
-            headers={"Retry-After": str(wait)},
-        )
+    _refuse_while(wait, "Trop de tentatives. Réessayez dans quelques minutes.")
     try:
         user = await service.activate(Context.of(request), body.code, body.password)
     except service.UnknownCode:

@@ -15,7 +15,7 @@ from liaison.agenda.policy import AgendaAction
 from liaison.core.context import Context
 from liaison.core.errors import invalid
 from liaison.core.people import User
-from liaison.web.requests import Body, moment, parse_body, trimmed
+from liaison.web.requests import Body, moment, parse_body, path_id, trimmed
 from liaison.web.routing import route
 
 
@@ -28,15 +28,10 @@ class NewEvent(Body):
     signup_thread_id: str | None = Field(default=None, max_length=100)
 
 
-def _class_id(request: Request) -> UUID:
-    class_id: UUID = request.path_params["class_id"]
-    return class_id
-
-
 async def class_events(request: Request) -> Response:
     user = await require_user(request)
     ctx = Context.of(request)
-    klass = await service.open_class(ctx, user, _class_id(request), AgendaAction.READ)
+    klass = await service.open_class(ctx, user, path_id(request, "class_id"), AgendaAction.READ)
     return JSONResponse({"events": await service.events(ctx, klass["school_id"], [klass["id"]])})
 
 
@@ -60,7 +55,9 @@ async def _create(request: Request, school_id: UUID, class_id: UUID | None, user
 
 async def add_class_event(request: Request) -> Response:
     user = await require_user(request)
-    klass = await service.open_class(Context.of(request), user, _class_id(request), AgendaAction.WRITE)
+    klass = await service.open_class(
+        Context.of(request), user, path_id(request, "class_id"), AgendaAction.WRITE
+    )
     return await _create(request, klass["school_id"], klass["id"], user)
 
 

@@ -22,7 +22,7 @@ from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
 from liaison.media import files, images, service
 from liaison.media.policy import MediaAction
-from liaison.web.requests import Body, parse_body
+from liaison.web.requests import Body, parse_body, path_id
 from liaison.web.routing import route
 
 log = logging.getLogger("liaison.media")
@@ -164,15 +164,10 @@ async def serve(request: Request) -> Response:
     return response
 
 
-def _media_id(request: Request) -> UUID:
-    media_id: UUID = request.path_params["media_id"]
-    return media_id
-
-
 async def get_media(request: Request) -> Response:
     user = await require_user(request)
     ctx = Context.of(request)
-    row = await service.open_media(ctx, user, _media_id(request), MediaAction.VIEW)
+    row = await service.open_media(ctx, user, path_id(request, "media_id"), MediaAction.VIEW)
     return JSONResponse(await service.media_view(ctx, user, row))
 
 
@@ -183,7 +178,7 @@ class Tags(Body):
 async def set_children(request: Request) -> Response:
     user = await require_user(request)
     ctx = Context.of(request)
-    row = await service.open_media(ctx, user, _media_id(request), MediaAction.TAG)
+    row = await service.open_media(ctx, user, path_id(request, "media_id"), MediaAction.TAG)
     tags = await parse_body(request, Tags)
     child_ids: list[UUID] = []
     for value in tags.child_ids:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from liaison.accounts.auth import require_user
 from liaison.core.clock import PARIS, iso
 from liaison.core.context import Context
-from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.core.errors import invalid, not_found
 from liaison.core.people import User
 from liaison.messaging import service
 from liaison.messaging.policy import ThreadAction
@@ -25,9 +25,10 @@ from liaison.web.requests import (
     moment,
     nonblank,
     parse_body,
+    path_id,
     query_cursor,
     query_int,
-    read_json,
+    read_json_object,
     storable,
     trimmed,
     validate,
@@ -148,9 +149,7 @@ def _starter(kind: object) -> tuple[type[Body], Callable[[Context, User, Any], A
 
 async def create_thread(request: Request) -> Response:
     user = await require_user(request)
-    data = await read_json(request)
-    if not isinstance(data, dict):
-        raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
+    data = await read_json_object(request)
     if "send_at" in data:
         return await _schedule(request, user, data, None)
     model, start = _starter(data.get("kind"))
@@ -173,15 +172,10 @@ async def list_threads(request: Request) -> Response:
     return JSONResponse({"threads": threads, "next": following})
 
 
-def _thread_id(request: Request) -> UUID:
-    thread_id: UUID = request.path_params["thread_id"]
-    return thread_id
-
-
 async def get_thread(request: Request) -> Response:
     user = await require_user(request)
     ctx = Context.of(request)
-    visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
+    visible = await service.open_thread(ctx, user, path_id(request, "thread_id"), ThreadAction.READ)
     messages = await service.latest_messages(ctx, user, visible, 50)
     thread = await service.thread_view(ctx, user, visible)
     if thread["kind"] == "signup":
@@ -199,7 +193,7 @@ async def get_thread(request: Request) -> Response:
 async def list_messages(request: Request) -> Response:
     user = await require_user(request)
     ctx = Context.of(request)
-    visible = await service.open_thread(ctx, user, _thread_id(request), ThreadAction.READ)
+    visible = await service.open_thread(ctx, user, path_id(request, "thread_id"), ThreadAction.READ)
     after_seq = query_int(request, "after_seq", 0, 0, 2**31 - 1)
     limit = query_int(request, "limit", 50, 1, 200)
     messages = await service.messages_after(ctx, user, visible, after_seq, limit)
@@ -226,13 +220,13 @@ async def _schedule(request: Request, user: User, data: dict[str, Any], thread_i
 
 async def post_message(request: Request) -> Response:
     user = await require_user(request)
-    data = await read_json(request)
-    if not isinstance(data, dict):
-        raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
+    data = await read_json_object(request)
     if "send_at" in data:
-        return await _schedule(request, user, data, _thread_id(request))
+        return await _schedule(request, user, data, path_id(request, "thread_id"))
     new = validate(NewMessage, data)
-    message = await service.post(Context.of(request), user, _thread_id(request), new.body, new.client_id)
+    message = await service.post(
+        Context.of(request), user, path_id(request, "thread_id"), new.body, new.client_id
+    )
     return JSONResponse(message, status_code=201)
 
 
@@ -243,7 +237,9 @@ def _seq(request: Request) -> int:
 
 async def recall_message(request: Request) -> Response:
     user = await require_user(request)
-    await service.change_message(Context.of(request), user, _thread_id(request), _seq(request), None)
+    await service.change_message(
+        Context.of(request), user, path_id(request, "thread_id"), _seq(request), None
+    )
     return Response(status_code=204)
 
 
@@ -251,7 +247,9 @@ async def correct_message(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, NewMessage)
     return JSONResponse(
-        await service.change_message(Context.of(request), user, _thread_id(request), _seq(request), new.body)
+        await service.change_message(
+            Context.of(request), user, path_id(request, "thread_id"), _seq(request), new.body
+        )
     )
 
 
@@ -260,7 +258,7 @@ async def reply_privately(request: Request) -> Response:
     new = await parse_body(request, NewMessage)
     return _created(
         *await service.reply_privately(
-            Context.of(request), user, _thread_id(request), new.body, new.client_id
+            Context.of(request), user, path_id(request, "thread_id"), new.body, new.client_id
         )
     )
 
@@ -268,13 +266,13 @@ async def reply_privately(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     user = await require_user(request)
     read = await parse_body(request, ReadUpTo)
-    await service.mark_read(Context.of(request), user, _thread_id(request), read.seq)
+    await service.mark_read(Context.of(request), user, path_id(request, "thread_id"), read.seq)
     return Response(status_code=204)
 
 
 async def acknowledge(request: Request) -> Response:
     user = await require_user(request)
-    acked_at = await service.ack(Context.of(request), user, _thread_id(request))
+    acked_at = await service.ack(Context.of(request), user, path_id(request, "thread_id"))
     return JSONResponse({"acked_at": iso(acked_at)})
 
 
@@ -285,27 +283,29 @@ class PaperAck(Body):
 async def paper_ack(request: Request) -> Response:
     user = await require_user(request)
     new = await parse_body(request, PaperAck)
-    signed = await service.record_paper_ack(Context.of(request), user, _thread_id(request), _id(new.child_id))
+    signed = await service.record_paper_ack(
+        Context.of(request), user, path_id(request, "thread_id"), _id(new.child_id)
+    )
     return JSONResponse(signed, status_code=201)
 
 
 async def remind(request: Request) -> Response:
     user = await require_user(request)
     return JSONResponse(
-        await service.remind_others(Context.of(request), user, _thread_id(request)), status_code=201
+        await service.remind_others(Context.of(request), user, path_id(request, "thread_id")), status_code=201
     )
 
 
 async def receipts(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse(await service.receipts(Context.of(request), user, _thread_id(request)))
+    return JSONResponse(await service.receipts(Context.of(request), user, path_id(request, "thread_id")))
 
 
 async def paper(request: Request) -> Response:
     """A slip to hand out to each family not reached yet: not read, or, when a
     signature is asked, not signed."""
     user = await require_user(request)
-    slips = await service.paper_slips(Context.of(request), user, _thread_id(request))
+    slips = await service.paper_slips(Context.of(request), user, path_id(request, "thread_id"))
     return page(
         __file__,
         "paper.html",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.requests import Request
@@ -76,11 +77,16 @@ async def read_json(request: Request) -> Any:
         raise ApiError(400, ErrorCode.BAD_JSON, "Le corps de la requête n'est pas du JSON valide.") from None
 
 
-async def parse_body(request: Request, model: type[Model]) -> Model:
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The body, a JSON object, before it is known which model reads it."""
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête doit être un objet JSON.")
-    return validate(model, data)
+    return data
+
+
+async def parse_body(request: Request, model: type[Model]) -> Model:
+    return validate(model, await read_json_object(request))
 
 
 def validate(model: type[Model], data: Any) -> Model:
@@ -152,6 +158,12 @@ def query_int(request: Request, name: str, default: int, minimum: int, maximum: 
         raise ApiError(
             400, ErrorCode.BAD_REQUEST, f"Le paramètre {name} doit être entre {minimum} et {maximum}."
         )
+    return value
+
+
+def path_id(request: Request, name: str) -> UUID:
+    """An id of the path, already a UUID: its route converts it (`{name:uuid}`)."""
+    value: UUID = request.path_params[name]
     return value
 
 
