@@ -18,17 +18,21 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import httpx
 import pytest
 import redis
 import uvicorn
+from aiohttp import web
 
 from liaison.app import create_app
 from liaison.config import Settings
+from tests.receivers import PushReceiver, SmtpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_LOGIN = "admin-tests"
@@ -134,7 +138,7 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def base_settings(database_url: str, redis_url: str, tmp_path_factory) -> Settings:
+def base_settings(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=redis_url,
@@ -191,7 +195,7 @@ class RunningServer:
 
 
 @pytest.fixture(scope="session")
-async def start_server(base_settings: Settings) -> AsyncIterator:
+async def start_server(base_settings: Settings) -> AsyncIterator[Callable[..., Awaitable[RunningServer]]]:
     """Start a server with settings derived from the base ones."""
     running: list[RunningServer] = []
 
@@ -206,30 +210,111 @@ async def start_server(base_settings: Settings) -> AsyncIterator:
         await server.stop()
 
 
+async def start_own_server(
+    base_settings: Settings, database_url: str, name: str, **overrides: object
+) -> RunningServer:
+    """A started server on a database of its own (a module's), its Redis keys under a
+    prefix of its own; the caller stops it."""
+    server = RunningServer(
+        base_settings.with_overrides(
+            database_url=database_url,
+            redis_prefix=f"liaison-{name}-{uuid.uuid4().hex[:8]}:",
+            **overrides,
+        )
+    )
+    await server.start()
+    return server
+
+
+@contextlib.asynccontextmanager
+async def database_pool(server: RunningServer, max_size: int) -> AsyncIterator[asyncpg.Pool]:
+    """Direct access to the server's database, closed when the block ends."""
+    pool = await asyncpg.create_pool(server.settings.database_url, min_size=1, max_size=max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
 @pytest.fixture(scope="session")
-async def server(start_server) -> RunningServer:
+async def server(start_server: Callable[..., Awaitable[RunningServer]]) -> RunningServer:
     return await start_server()
 
 
 @pytest.fixture(scope="session")
 async def db(server: RunningServer) -> AsyncIterator[asyncpg.Pool]:
     """Direct access to the test database, to check what was (not) written."""
-    pool = await asyncpg.create_pool(server.settings.database_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
+    async with database_pool(server, 4) as pool:
+        yield pool
+
+
+class Clients:
+    """`clients(token)`: an httpx client on one server (or `base_url`), signed in
+    with that token or not; every client made is closed by `aclose()`."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._clients: list[httpx.AsyncClient] = []
+
+    def __call__(self, token: str | None = None, base_url: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.AsyncClient(base_url=base_url or self.base_url, headers=headers, timeout=30)
+        self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def clients_of(base_url: str) -> AsyncIterator[Clients]:
+    """Clients of the server at `base_url`, closed when the block ends."""
+    clients = Clients(base_url)
+    try:
+        yield clients
+    finally:
+        await clients.aclose()
 
 
 @pytest.fixture(scope="session")
-async def api(server: RunningServer) -> AsyncIterator:
+async def api(server: RunningServer) -> AsyncIterator[Clients]:
     """`api(token)` gives an httpx client on the server, signed in or not."""
-    clients: list[httpx.AsyncClient] = []
+    async with clients_of(server.url) as clients:
+        yield clients
 
-    def make(token: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30)
-        clients.append(client)
-        return client
 
-    yield make
-    for client in clients:
-        await client.aclose()
+# -- the real receivers of pushes and mails ---------------------------------------------
+
+Push = TypeVar("Push", bound=PushReceiver)
+
+
+class WatchedPushReceiver(PushReceiver):
+    """Also tells when a request arrives (the base class records it once answered), so
+    that a test knows a slow push is on the wire: `arrived` counts the requests by
+    subscription, `first_arrived` is set by the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived: Counter[str] = Counter()
+        self.first_arrived = asyncio.Event()
+
+    async def _on_push(self, request: web.Request) -> web.Response:
+        self.arrived[request.match_info["subscription_id"]] += 1
+        self.first_arrived.set()
+        return await super()._on_push(request)
+
+
+@contextlib.asynccontextmanager
+async def push_service(client: httpx.AsyncClient, receiver: Push) -> AsyncIterator[Push]:
+    """`receiver` running, and checking the VAPID key of the server `client` talks to."""
+    async with receiver:
+        receiver.expect_vapid_key((await client.get("/api/push/key")).json()["public_key"])
+        yield receiver
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpReceiver]:
+    """A real SMTP server of this test."""
+    async with SmtpReceiver() as receiver:
+        yield receiver

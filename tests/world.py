@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -17,6 +18,8 @@ import httpx
 from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD
 
 PASSWORD = "cahier-de-liaison-2026"
+# `make(token)`: an httpx client on the server, signed in with that token or not (the `api` fixture).
+MakeClient = Callable[..., httpx.AsyncClient]
 
 
 def new_uai() -> str:
@@ -71,7 +74,12 @@ async def create_school(admin: httpx.AsyncClient, name: str = "École Jean-Mouli
 
 
 async def add_staff(
-    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, school_id: str, role: str, name: str, classes
+    client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    school_id: str,
+    role: str,
+    name: str,
+    classes: Iterable[str],
 ) -> Person:
     response = await client.post(
         f"/api/schools/{school_id}/staff",
@@ -83,12 +91,23 @@ async def add_staff(
     return Person(token, body["user"]["id"], body["login"], name)
 
 
-async def school_with_director(make_client, name: str = "Mme Directrice") -> tuple[str, Person]:
+async def school_with_director(make_client: MakeClient, name: str = "Mme Directrice") -> tuple[str, Person]:
     """A fresh school and its activated director."""
     anonymous = make_client()
     admin = make_client(await admin_token(anonymous))
     school_id = await create_school(admin)
     return school_id, await add_staff(admin, anonymous, school_id, "director", name, [])
+
+
+def families(class_name: str, count: int, birth_date: str = "01/01/2020") -> list[tuple[str, ...]]:
+    """Roster rows of `count` new families of the class: a child each, and a mother
+    with an address of her own."""
+    tag = uuid.uuid4().hex[:6]
+    return [
+        (class_name, f"Nom{tag}{i:02d}", "Enfant", birth_date, f"Nom{tag}{i:02d}", "Parent",
+         f"p{i}.{tag}@example.fr", "Mère")
+        for i in range(count)
+    ]  # fmt: skip
 
 
 def roster(rows: list[tuple[str, ...]]) -> bytes:
@@ -102,7 +121,7 @@ async def import_roster(client: httpx.AsyncClient, school_id: str, data: bytes) 
     )
 
 
-async def build_world(make_client) -> World:
+async def build_world(make_client: MakeClient) -> World:
     anonymous = make_client()
     admin = await admin_token(anonymous)
     admin_client = make_client(admin)
@@ -203,3 +222,92 @@ async def build_world(make_client) -> World:
     me = (await make_client(b.teachers["CM1"].token).get("/api/me")).json()
     b.classes["CM1"] = me["classes"][0]["id"]
     return World(admin=admin, a=a, b=b)
+
+
+# -- threads, as the school's people write them ----------------------------------------------
+
+ANNOUNCEMENT_SUBJECT = "Sortie au musée"
+ANNOUNCEMENT_BODY = "Jeudi, sortie au musée des Confluences. Prévoir un pique-nique."
+DIRECT_SUBJECT = "Question"
+DIRECT_BODY = "Bonjour, une question."
+
+
+def audience(class_ids: Sequence[str] | None = None) -> dict[str, object]:
+    """These classes, or the whole school when none is named."""
+    return {"class_ids": list(class_ids)} if class_ids else {"school": True}
+
+
+def announcement(
+    audience: object, subject: str = ANNOUNCEMENT_SUBJECT, body: str = ANNOUNCEMENT_BODY, **extra: object
+) -> dict[str, object]:
+    """The body of `POST /api/threads` for an announcement (`extra`: require_ack,
+    client_id, urgent, slots with kind="signup", send_at... or wrong values, as sent)."""
+    return {"kind": "announcement", "audience": audience, "subject": subject, "body": body, **extra}
+
+
+def direct(
+    child_id: object, subject: str = DIRECT_SUBJECT, body: str = DIRECT_BODY, **extra: object
+) -> dict[str, object]:
+    """The body of `POST /api/threads` for a direct thread about a child."""
+    return {"kind": "direct", "child_id": child_id, "subject": subject, "body": body, **extra}
+
+
+async def announce(
+    client: httpx.AsyncClient,
+    subject: str = ANNOUNCEMENT_SUBJECT,
+    *,
+    class_ids: Sequence[str] | None = None,
+    body: str = ANNOUNCEMENT_BODY,
+    **extra: object,
+) -> httpx.Response:
+    """This person posts an announcement to these classes (else the whole school)."""
+    return await client.post("/api/threads", json=announcement(audience(class_ids), subject, body, **extra))
+
+
+async def open_signup(
+    client: httpx.AsyncClient,
+    subject: str,
+    slots: dict[str, int],
+    *,
+    class_ids: Sequence[str] | None = None,
+    body: str = ANNOUNCEMENT_BODY,
+    **extra: object,
+) -> httpx.Response:
+    """This person asks families to sign up: an announcement with slots to volunteer
+    for (`slots`: each slot's label and capacity, in order)."""
+    places = [{"label": label, "capacity": capacity} for label, capacity in slots.items()]
+    return await announce(
+        client, subject, class_ids=class_ids, body=body, kind="signup", slots=places, **extra
+    )
+
+
+async def write_direct(
+    client: httpx.AsyncClient,
+    child_id: str,
+    subject: str = DIRECT_SUBJECT,
+    body: str = DIRECT_BODY,
+    **extra: object,
+) -> httpx.Response:
+    """This person starts a direct thread about the child."""
+    return await client.post("/api/threads", json=direct(child_id, subject, body, **extra))
+
+
+def thread_and_message(response: httpx.Response) -> tuple[dict, dict]:
+    """The thread and its first message, of a create that must have succeeded."""
+    assert response.status_code == 201, response.text
+    return response.json()["thread"], response.json()["message"]
+
+
+def named(a: School, *names: str) -> dict[str, Person]:
+    """School A's people by the names the tests give them, in the order asked: Claire
+    (Léa and Inès), Sophie (Hugo), Marc (Noah), the CP and CE1 teachers, the director."""
+    people = {
+        "claire": a.parents["both"],
+        "sophie": a.parents["cp"],
+        "marc": a.parents["ce1"],
+        "cp": a.teachers["CP"],
+        "ce1": a.teachers["CE1"],
+    }
+    if a.director is not None:
+        people["director"] = a.director
+    return {name: people[name] for name in names}

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Clients, RunningServer
 from tests.world import PASSWORD, World, build_world
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,6 +37,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# A phone and a desktop: the sizes every screen is checked at.
+SIZES = [(360, 740), (1280, 800)]
+BOTH_SIZES = pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+LIVE_TIMEOUT = 10_000  # ms: the bound of a wait for what a live event changes on a page
 # Chromium logs every 4xx answer as a console error; the app handles those
 # (401 when signed out, a wrong password...). 5xx answers are caught apart.
 HANDLED_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
@@ -84,6 +88,80 @@ async def wait_view(page: Page, name: str, timeout: float = 10_000) -> None:
     except PlaywrightTimeout:
         shown = await page.evaluate("document.documentElement.dataset.view")
         pytest.fail(f"view {name!r} not shown (data-view={shown!r}, url {page.url}); {page_errors(page)}")
+
+
+async def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
+    """Fill the sign-in screen's form and send it, as a person does."""
+    await page.fill("#login", login)
+    await page.fill("#password", password)
+    await page.locator("#signin [type=submit]").click()
+
+
+async def live_ready(page: Page) -> None:
+    """The page's WebSocket said `ready` (the app then stores its position):
+    any event committed from now on reaches it."""
+    await page.wait_for_function(
+        "() => Object.keys(localStorage).some((key) => key.startsWith('liaison.pos.'))",
+        timeout=LIVE_TIMEOUT,
+    )
+
+
+async def mark(page: Page) -> None:
+    """A marker in the page: still there later, the page was not reloaded."""
+    await page.evaluate("window.__marker = 1")
+
+
+async def watch_live(page: Page) -> None:
+    """The page follows live events (`live_ready`), and is marked (`mark`)."""
+    await live_ready(page)
+    await mark(page)
+
+
+async def assert_not_reloaded(page: Page) -> None:
+    assert await page.evaluate("window.__marker") == 1, f"{page.url} was reloaded"
+
+
+# Every control a finger may need, at least 44×44 CSS px (WCAG 2.5.5), except links
+# inside a sentence (the "inline" exception) and, when asked, checkboxes and radio
+# buttons (their label is the target).
+SMALL_TARGETS = """(skipChoices) => {
+  const offenders = [];
+  const width = document.documentElement.clientWidth;
+  for (const e of document.querySelectorAll("a[href], button, input, select, textarea, summary, [role=switch]")) {
+    const style = getComputedStyle(e);
+    const box = e.getBoundingClientRect();
+    if (!box.width || !box.height || style.visibility === "hidden" || e.type === "hidden") continue;
+    if (box.right <= 0 || box.left >= width || e.closest(".sr-only")) continue;  // the skip link, until focused
+    if (skipChoices && (e.type === "checkbox" || e.type === "radio")) continue;
+    if (e.tagName === "A" && style.display === "inline") {
+      const sentence = e.parentElement.closest("p, li, dd, td");
+      if (sentence && sentence.textContent.trim() !== e.textContent.trim()) continue;
+    }
+    if (box.width < 43.99 || box.height < 43.99) {
+      const name = (e.getAttribute("aria-label") || e.textContent || e.name || "").trim().slice(0, 40);
+      offenders.push(`${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""} "${name}" `
+        + `${box.width.toFixed(1)}×${box.height.toFixed(1)}`);
+    }
+  }
+  return offenders;
+}"""
+
+
+async def assert_touch_targets(page: Page, screen: str, skip_choices: bool = False) -> None:
+    """No control under 44×44 CSS px on the page (see SMALL_TARGETS)."""
+    offenders = await page.evaluate(SMALL_TARGETS, skip_choices)
+    assert offenders == [], f"touch targets under 44×44 px on {screen}:\n" + "\n".join(offenders)
+
+
+async def assert_no_sideways_scrolling(page: Page, screen: str) -> None:
+    """At 320 px wide, nothing sticks out: the page does not scroll sideways."""
+    scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+    if scroll_width > 320:
+        wide = await page.evaluate("""() => [...document.querySelectorAll("body *")]
+          .filter((e) => e.getBoundingClientRect().right > 320.5 && !e.closest(".sr-only"))
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+          .slice(0, 10)""")
+        pytest.fail(f"{screen} scrolls sideways at 320 px (scrollWidth {scroll_width}): {wide}")
 
 
 async def check_a11y(page: Page, name: str) -> dict:
@@ -138,20 +216,27 @@ async def chromium() -> AsyncIterator[Browser]:
         await playwright.stop()
 
 
+# What the `open_app` fixture gives (its arguments: `open_` below).
+OpenApp = Callable[..., Awaitable[Page]]
+
+
 @pytest.fixture
-async def open_app(chromium: Browser) -> AsyncIterator:
-    """`await open_app(server, login=...)`: a page of the app in a new browser context."""
+async def open_app(chromium: Browser) -> AsyncIterator[OpenApp]:
+    """`await open_app(server, login=...)`: a page of the app in a new browser context,
+    signed in as `login` (through the API) or not, on `path`; when `view` is named,
+    once the app shows that screen."""
     contexts: list[BrowserContext] = []
 
     async def open_(
-        server,
+        server: RunningServer,
         login: str | None = None,
         password: str = PASSWORD,
         width: int = 360,
         height: int = 740,
-        permissions=(),
+        permissions: Sequence[str] = (),
         path: str = "/#/inbox",
         enforce_csp: bool = False,
+        view: str | None = None,
     ) -> Page:
         # The server's Content-Security-Policy forbids eval, which Playwright's
         # wait_for_function needs; tests that check the CSP itself enforce it.
@@ -175,6 +260,8 @@ async def open_app(chromium: Browser) -> AsyncIterator:
         page = await context.new_page()
         _watch(page)  # popups are watched by the context's "page" handler
         await page.goto(server.url + path)
+        if view is not None:
+            await wait_view(page, view)
         return page
 
     yield open_
@@ -185,6 +272,6 @@ async def open_app(chromium: Browser) -> AsyncIterator:
 
 
 @pytest.fixture(scope="session")
-async def world(api) -> World:
+async def world(api: Clients) -> World:
     """One world for every browser test: tests make their own threads, never rely on others'."""
     return await build_world(api)

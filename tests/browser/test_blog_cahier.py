@@ -17,12 +17,22 @@ from PIL import Image, ImageDraw
 from playwright.async_api import Page, expect
 
 from tests.blog_world import activate_paul, make_pupil
-from tests.browser.conftest import assert_no_page_errors, check_a11y, screenshot, wait_view
+from tests.browser.conftest import (
+    BOTH_SIZES,
+    LIVE_TIMEOUT,
+    OpenApp,
+    assert_no_page_errors,
+    assert_no_sideways_scrolling,
+    assert_not_reloaded,
+    assert_touch_targets,
+    check_a11y,
+    mark,
+    screenshot,
+    wait_view,
+    watch_live,
+)
+from tests.conftest import Clients, RunningServer
 from tests.world import School, build_world
-
-LIVE_TIMEOUT = 10_000
-SIZES = [(360, 740), (1280, 800)]
-BOTH_SIZES = pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 
 
 def jpeg(color: str = "orange", size: tuple[int, int] = (800, 600)) -> bytes:
@@ -44,25 +54,9 @@ def tag() -> str:
 
 
 @pytest.fixture(scope="module")
-async def school(api) -> School:
+async def school(api: Clients) -> School:
     """A school of this module's own: its consents and posts stay here."""
     return (await build_world(api)).a
-
-
-async def live_ready(page: Page) -> None:
-    """The page's WebSocket said `ready`: any event committed from now on reaches it."""
-    await page.wait_for_function(
-        "() => Object.keys(localStorage).some((key) => key.startsWith('liaison.pos.'))",
-        timeout=LIVE_TIMEOUT,
-    )
-
-
-async def mark(page: Page) -> None:
-    await page.evaluate("window.__marker = 1")
-
-
-async def assert_not_reloaded(page: Page) -> None:
-    assert await page.evaluate("window.__marker") == 1, f"{page.url} was reloaded"
 
 
 async def assert_image_shown(page: Page, selector: str) -> None:
@@ -102,19 +96,16 @@ async def test_a_teacher_publishes_a_photo_and_an_open_family_blog_shows_it_live
     class_id = school.classes["CP"]
     title = f"La sortie au parc {tag()}"
 
-    family = await open_app(server, login=school.parents["cp"].login, path="/#/inbox")
-    await wait_view(family, "inbox")
+    family = await open_app(server, login=school.parents["cp"].login, path="/#/inbox", view="inbox")
     assert await menu(family) == ["Messages", "Absence", "Cahier", "Agenda", "Réglages"]
     await family.get_by_role("link", name="Blog de la classe").click()
     await wait_view(family, "blog")
     await expect(family.locator("h1")).to_have_text("Blog de la classe CP")
     await expect(family.get_by_role("link", name="Cahier de Hugo")).to_be_visible()
     await expect(family.locator("details.write-box")).to_have_count(0)  # families read, comment
-    await live_ready(family)
-    await mark(family)
+    await watch_live(family)
 
-    teacher = await open_app(server, login=school.teachers["CP"].login, path="/#/inbox")
-    await wait_view(teacher, "inbox")
+    teacher = await open_app(server, login=school.teachers["CP"].login, path="/#/inbox", view="inbox")
     assert await menu(teacher) == ["Messages", "Absences", "Classe", "Agenda", "Réglages"]
     await teacher.locator("#nav a", has_text="Classe").click()
     await wait_view(teacher, "blog")
@@ -173,13 +164,12 @@ async def test_a_pupil_submits_the_teacher_sends_it_back_then_publishes(open_app
     pupil_person = await make_pupil(api, school, "Hugo")
     title = f"Mon dessin {tag()}"
 
-    teacher = await open_app(server, login=school.teachers["CP"].login, path=f"/#/blog/{class_id}")
-    await wait_view(teacher, "blog")
-    await live_ready(teacher)
-    await mark(teacher)
+    teacher = await open_app(
+        server, login=school.teachers["CP"].login, path=f"/#/blog/{class_id}", view="blog"
+    )
+    await watch_live(teacher)
 
-    pupil = await open_app(server, login=pupil_person.login, path="/#/inbox")
-    await wait_view(pupil, "inbox")
+    pupil = await open_app(server, login=pupil_person.login, path="/#/inbox", view="inbox")
     assert await menu(pupil) == ["Blog", "Cahier", "Agenda", "Réglages"]
     await pupil.locator("#nav a", has_text="Blog").click()
     await wait_view(pupil, "blog")
@@ -258,17 +248,15 @@ async def test_a_family_comment_shows_live_and_the_teacher_removes_it(open_app, 
     post_id = response.json()["id"]
     words = f"Bravo à tous les enfants {tag()}"
 
-    teacher = await open_app(server, login=school.teachers["CP"].login, path=f"/#/posts/{post_id}")
-    await wait_view(teacher, "post")
-    await live_ready(teacher)
-    await mark(teacher)
+    teacher = await open_app(
+        server, login=school.teachers["CP"].login, path=f"/#/posts/{post_id}", view="post"
+    )
+    await watch_live(teacher)
 
-    family = await open_app(server, login=school.parents["cp"].login, path=f"/#/blog/{class_id}")
-    await wait_view(family, "blog")
+    family = await open_app(server, login=school.parents["cp"].login, path=f"/#/blog/{class_id}", view="blog")
     await family.get_by_role("link", name=f"Commenter : {title}").click()
     await wait_view(family, "post")
-    await live_ready(family)
-    await mark(family)
+    await watch_live(family)
     await family.get_by_label("Votre commentaire").fill(words)
     await family.locator("form.comment-form button[type=submit]").click()
     own = family.locator("li.comment", has_text=words)
@@ -306,8 +294,9 @@ async def test_consent_blocks_a_photo_of_lea_until_both_parents_agree(open_app, 
     paul_person = await activate_paul(api, school)
     title = f"Atelier peinture {tag()}"
 
-    teacher = await open_app(server, login=school.teachers["CP"].login, path=f"/#/blog/{class_id}")
-    await wait_view(teacher, "blog")
+    teacher = await open_app(
+        server, login=school.teachers["CP"].login, path=f"/#/blog/{class_id}", view="blog"
+    )
     await write(
         teacher, "Nouvel article", title, "Les couleurs du printemps.", [photo_file("peinture.jpg", "purple")]
     )
@@ -340,27 +329,25 @@ async def test_consent_blocks_a_photo_of_lea_until_both_parents_agree(open_app, 
 
     # The class's list: Léa lacks both parents' agreement.
     staff_list = await open_app(
-        server, login=school.teachers["CP"].login, path=f"/#/consent/class/{class_id}"
+        server, login=school.teachers["CP"].login, path=f"/#/consent/class/{class_id}", view="consent"
     )
-    await wait_view(staff_list, "consent")
     missing = staff_list.locator(f'.consent-children.without li[data-child-id="{lea}"]')
     await expect(missing).to_contain_text("Il manque l'accord de")
     await expect(missing).to_contain_text("Claire")
     await expect(missing).to_contain_text("Paul")
-    await live_ready(staff_list)
-    await mark(staff_list)
+    await watch_live(staff_list)
 
     # Claire says yes from her settings: Paul's answer is still missing.
-    claire = await open_app(server, login=school.parents["both"].login, path="/#/preferences")
-    await wait_view(claire, "preferences")
+    claire = await open_app(
+        server, login=school.parents["both"].login, path="/#/preferences", view="preferences"
+    )
     await claire.get_by_role("link", name="Voir et donner mon accord").click()
     await wait_view(claire, "consent")
     await expect(claire.locator("h1")).to_have_text("Droit à l'image")
     await expect(claire.locator(".explain")).to_contain_text("chacun de ses parents a dit oui")
     section = claire.locator(f'section.consent-child[data-child-id="{lea}"]')
     await expect(section.locator(".consent-state")).to_contain_text("Pas encore l'accord de tous ses parents")
-    await live_ready(claire)
-    await mark(claire)
+    await watch_live(claire)
     await section.get_by_role("button", name="J'accepte pour Léa").click()
     await expect(section.get_by_role("button", name="J'accepte pour Léa")).to_have_attribute(
         "aria-pressed", "true"
@@ -372,8 +359,7 @@ async def test_consent_blocks_a_photo_of_lea_until_both_parents_agree(open_app, 
     await expect(missing).to_contain_text("Paul")
 
     # Paul says yes too: Léa has every agreement, live on Claire's and the teacher's pages.
-    paul = await open_app(server, login=paul_person.login, path="/#/consent")
-    await wait_view(paul, "consent")
+    paul = await open_app(server, login=paul_person.login, path="/#/consent", view="consent")
     await (
         paul.locator(f'section.consent-child[data-child-id="{lea}"]')
         .get_by_role("button", name="J'accepte pour Léa")
@@ -409,18 +395,18 @@ async def test_a_parent_adds_a_family_page_with_a_photo_and_prints_the_cahier(op
     title = f"Dimanche au zoo {tag()}"
 
     teacher = await open_app(
-        server, login=school.teachers["CP"].login, path=f"/#/cahier/class/{school.classes['CP']}"
+        server,
+        login=school.teachers["CP"].login,
+        path=f"/#/cahier/class/{school.classes['CP']}",
+        view="cahier",
     )
-    await wait_view(teacher, "cahier")
     await expect(teacher.locator("h1")).to_have_text("Cahiers de la classe CP")
     await teacher.locator(f'.pupil-links li[data-child-id="{hugo}"] a').click()
     await wait_view(teacher, "cahier")
     await expect(teacher.locator("h1")).to_contain_text("Cahier de Hugo")
-    await live_ready(teacher)
-    await mark(teacher)
+    await watch_live(teacher)
 
-    family = await open_app(server, login=school.parents["cp"].login, path="/#/inbox")
-    await wait_view(family, "inbox")
+    family = await open_app(server, login=school.parents["cp"].login, path="/#/inbox", view="inbox")
     await family.locator("#nav a", has_text="Cahier").click()
     await wait_view(family, "cahier")
     await expect(family.locator("h1")).to_have_text("Cahier de Hugo")
@@ -461,8 +447,9 @@ async def test_a_parent_adds_a_family_page_with_a_photo_and_prints_the_cahier(op
 
 async def test_the_picker_says_plainly_what_is_not_a_photo_or_too_heavy(open_app, server, school, db):
     family_person = school.parents["cp"]
-    family = await open_app(server, login=family_person.login, path=f"/#/cahier/{school.children['Hugo']}")
-    await wait_view(family, "cahier")
+    family = await open_app(
+        server, login=family_person.login, path=f"/#/cahier/{school.children['Hugo']}", view="cahier"
+    )
     await family.locator("details.write-box summary").click()
     before = await db.fetchval(
         "SELECT count(*) FROM media WHERE uploader_id = $1", uuid.UUID(family_person.user_id)
@@ -504,8 +491,7 @@ async def test_the_picker_says_plainly_what_is_not_a_photo_or_too_heavy(open_app
 
 
 async def test_the_director_reaches_each_class_blog_from_the_school_page(open_app, server, school):
-    director = await open_app(server, login=school.director.login, path="/#/staff")
-    await wait_view(director, "staff")
+    director = await open_app(server, login=school.director.login, path="/#/staff", view="staff")
     class_id = school.classes["CE1"]
     await director.get_by_role("link", name="Blog et cahiers de la classe CE1").click()
     await wait_view(director, "blog")
@@ -537,7 +523,7 @@ class Content:
 
 
 @pytest.fixture(scope="module")
-async def content(api, school) -> Content:
+async def content(api: Clients, school: School) -> Content:
     """An article with a photo and a comment, pages in Hugo's cahier (the
     teacher's, with a photo, and the family's), made by the school's people."""
     teacher = api(school.teachers["CP"].token)
@@ -584,7 +570,13 @@ SCREENS = ["blog-class", "post", "cahier-child", "consent-parent", "consent-clas
 
 
 async def open_screen(
-    open_app, server, school: School, content: Content, screen: str, width: int, height: int
+    open_app: OpenApp,
+    server: RunningServer,
+    school: School,
+    content: Content,
+    screen: str,
+    width: int,
+    height: int,
 ) -> Page:
     class_id = school.classes["CP"]
     login, path, view = {
@@ -594,8 +586,7 @@ async def open_screen(
         "consent-parent": (school.parents["both"].login, "/#/consent", "consent"),
         "consent-class": (school.teachers["CP"].login, f"/#/consent/class/{class_id}", "consent"),
     }[screen]
-    page = await open_app(server, login=login, width=width, height=height, path=path)
-    await wait_view(page, view)
+    page = await open_app(server, login=login, width=width, height=height, path=path, view=view)
     if screen == "blog-class":
         # The writing box open: its controls are checked too.
         await page.locator("details.write-box summary").click()
@@ -631,34 +622,9 @@ async def test_new_screens_pass_axe(open_app, server, school, content, screen, w
     assert_no_page_errors(page)
 
 
-# Every control a finger may need, at least 44×44 CSS px, except links inside a sentence.
-SMALL_TARGETS = """() => {
-  const offenders = [];
-  const width = document.documentElement.clientWidth;
-  for (const e of document.querySelectorAll("a[href], button, input, select, textarea, summary, [role=switch]")) {
-    const style = getComputedStyle(e);
-    const box = e.getBoundingClientRect();
-    if (!box.width || !box.height || style.visibility === "hidden" || e.type === "hidden") continue;
-    if (box.right <= 0 || box.left >= width || e.closest(".sr-only")) continue;
-    if (e.type === "checkbox" || e.type === "radio") continue;  // their label is the target
-    if (e.tagName === "A" && style.display === "inline") {
-      const sentence = e.parentElement.closest("p, li, dd, td");
-      if (sentence && sentence.textContent.trim() !== e.textContent.trim()) continue;
-    }
-    if (box.width < 43.99 || box.height < 43.99) {
-      offenders.push(`${e.tagName.toLowerCase()}.${e.className} "${(e.textContent || e.name || "").trim().slice(0, 40)}" `
-        + `${box.width.toFixed(1)}×${box.height.toFixed(1)}`);
-    }
-  }
-  return offenders;
-}"""
-
-
 @pytest.mark.parametrize("screen", SCREENS)
 async def test_new_screens_on_a_small_phone(open_app, server, school, content, screen):
     page = await open_screen(open_app, server, school, content, screen, 320, 640)
-    offenders = await page.evaluate(SMALL_TARGETS)
-    assert offenders == [], f"touch targets under 44×44 px on {screen}:\n" + "\n".join(offenders)
-    scroll_width = await page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= 320, f"{screen} scrolls sideways at 320 px (scrollWidth {scroll_width})"
+    await assert_touch_targets(page, screen, skip_choices=True)
+    await assert_no_sideways_scrolling(page, screen)
     assert_no_page_errors(page)

@@ -12,18 +12,41 @@ import re
 import uuid
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import assert_no_page_errors, page_errors, screenshot, wait_view
-from tests.world import School, activate, add_staff, build_world, import_roster, roster, school_with_director
+from tests.browser.conftest import (
+    LIVE_TIMEOUT,
+    OpenApp,
+    assert_no_page_errors,
+    assert_not_reloaded,
+    live_ready,
+    page_errors,
+    screenshot,
+    wait_view,
+    watch_live,
+)
+from tests.conftest import Clients, RunningServer
+from tests.world import (
+    Person,
+    School,
+    activate,
+    add_staff,
+    build_world,
+    import_roster,
+    open_signup,
+    roster,
+    school_with_director,
+    thread_and_message,
+    write_direct,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
-LIVE_TIMEOUT = 10_000
 
 
 @pytest.fixture(scope="module")
-async def school(api) -> School:
+async def school(api: Clients) -> School:
     """A school of these scenarios' own (built as `world` is): they add
     absences, announcements and messages that other modules' tests, which
     check the shared world's exact screens, must not see."""
@@ -33,23 +56,6 @@ async def school(api) -> School:
 def next_monday(today: dt.date) -> dt.date:
     """The first Monday after today: a school day, in the future, whatever today is."""
     return today + dt.timedelta(days=7 - today.weekday())
-
-
-async def live_ready(page: Page) -> None:
-    """The page's WebSocket said `ready` (the app then stores its position):
-    any event committed from now on reaches it."""
-    await page.wait_for_function(
-        "() => Object.keys(localStorage).some((key) => key.startsWith('liaison.pos.'))",
-        timeout=LIVE_TIMEOUT,
-    )
-
-
-async def mark(page: Page) -> None:
-    await page.evaluate("window.__marker = 1")
-
-
-async def assert_not_reloaded(page: Page) -> None:
-    assert await page.evaluate("window.__marker") == 1, f"{page.url} was reloaded"
 
 
 def assert_no_errors_but_offline(page: Page) -> None:
@@ -75,18 +81,14 @@ async def test_a_parent_reports_an_absence_and_the_teachers_open_page_shows_it(
     day = next_monday(dt.datetime.now(PARIS).date()).isoformat()
 
     teacher = await open_app(
-        server, login=school.teachers["CP"].login, path=f"/#/register/{class_id}?date={day}"
+        server, login=school.teachers["CP"].login, path=f"/#/register/{class_id}?date={day}", view="register"
     )
-    await wait_view(teacher, "register")
-    director = await open_app(server, login=school.director.login, path="/#/inbox")
-    await wait_view(director, "inbox")
+    director = await open_app(server, login=school.director.login, path="/#/inbox", view="inbox")
     for page in (teacher, director):
-        await live_ready(page)
-        await mark(page)
+        await watch_live(page)
     before = await teacher.locator("li[data-absence-id]").count()
 
-    parent = await open_app(server, login=school.parents["both"].login, path="/#/absence")
-    await wait_view(parent, "absence")
+    parent = await open_app(server, login=school.parents["both"].login, path="/#/absence", view="absence")
     await parent.locator(f'[data-child="{lea}"]').click()
     await parent.locator("[data-when=dates]").click()
     await parent.fill("input[name=start]", day)
@@ -145,13 +147,12 @@ async def test_an_announcement_to_sign_reaches_an_open_inbox_and_the_board_follo
     hugo = school.children["Hugo"]
     subject = f"Sortie au musée {uuid.uuid4().hex[:6]}"
 
-    parent = await open_app(server, login=parent_person.login, path="/#/inbox")
-    await wait_view(parent, "inbox")
-    await live_ready(parent)
-    await mark(parent)
+    parent = await open_app(server, login=parent_person.login, path="/#/inbox", view="inbox")
+    await watch_live(parent)
 
-    director = await open_app(server, login=school.director.login, path="/#/write/announcement")
-    await wait_view(director, "compose")
+    director = await open_app(
+        server, login=school.director.login, path="/#/write/announcement", view="compose"
+    )
     await director.check(f'input[name=class_ids][value="{school.classes["CP"]}"]')
     await director.fill("input[name=subject]", subject)
     await director.fill("textarea[name=body]", "Merci de signer pour la sortie de jeudi.")
@@ -169,8 +170,7 @@ async def test_an_announcement_to_sign_reaches_an_open_inbox_and_the_board_follo
     # The director follows the signatures on the board.
     await director.locator(f'a[href="#/threads/{thread_id}/board"]').first.click()
     await wait_view(director, "board")
-    await live_ready(director)
-    await mark(director)
+    await watch_live(director)
     await expect(director.locator("[data-count=acked]")).to_have_text("0")
     await expect(director.locator("[data-count=read]")).to_have_text("0")
     families = int(await director.locator("[data-count=families]").inner_text())
@@ -234,27 +234,23 @@ async def test_a_signup_fills_up_and_the_fifth_family_goes_on_the_waiting_list(o
     tokens = [await activate(anonymous, g["activation_code"]) for g in guardians]
     class_id = (await director.get("/api/me")).json()["classes"][0]["id"]
 
-    response = await director.post(
-        "/api/threads",
-        json={
-            "kind": "signup",
-            "audience": {"class_ids": [class_id]},
-            "subject": "Accompagner la sortie à la ferme",
-            "body": "Il nous faut quatre parents pour jeudi.",
-            "slots": [{"label": "Jeudi matin", "capacity": 4}],
-            "client_id": uuid.uuid4().hex,
-        },
+    thread, _ = thread_and_message(
+        await open_signup(
+            director,
+            "Accompagner la sortie à la ferme",
+            {"Jeudi matin": 4},
+            class_ids=[class_id],
+            body="Il nous faut quatre parents pour jeudi.",
+            client_id=uuid.uuid4().hex,
+        )
     )
-    assert response.status_code == 201, response.text
-    thread_id = response.json()["thread"]["id"]
-    slot_id = response.json()["thread"]["slots"][0]["id"]
+    thread_id = thread["id"]
+    slot_id = thread["slots"][0]["id"]
     path = f"/#/threads/{thread_id}"
 
     # The first family signs up on its page, and leaves it open.
-    first = await open_app(server, login=guardians[0]["login"], path=path)
-    await wait_view(first, "thread")
-    await live_ready(first)
-    await mark(first)
+    first = await open_app(server, login=guardians[0]["login"], path=path, view="thread")
+    await watch_live(first)
     slot = first.locator(f'li.slot[data-slot-id="{slot_id}"]')
     await expect(slot.locator(".status")).to_have_text("4 places restantes sur 4")
     await slot.get_by_role("button", name="Je m'inscris").click()
@@ -270,8 +266,7 @@ async def test_a_signup_fills_up_and_the_fifth_family_goes_on_the_waiting_list(o
     await assert_not_reloaded(first)
 
     # The fifth family sees it full, and goes on the waiting list.
-    fifth = await open_app(server, login=guardians[4]["login"], path=path)
-    await wait_view(fifth, "thread")
+    fifth = await open_app(server, login=guardians[4]["login"], path=path, view="thread")
     full = fifth.locator(f'li.slot[data-slot-id="{slot_id}"]')
     await expect(full.locator(".status")).to_have_text("Complet")
     await expect(full.get_by_role("button", name="Je m'inscris")).to_have_count(0)
@@ -306,30 +301,35 @@ async def test_a_signup_fills_up_and_the_fifth_family_goes_on_the_waiting_list(o
 # ---------------------------------------------------------------- offline
 
 
-async def messages_with(db, thread_id: str, body: str) -> list:
+async def messages_with(db: asyncpg.Pool, thread_id: str, body: str) -> list[asyncpg.Record]:
     return await db.fetch(
         "SELECT seq, client_id FROM messages WHERE thread_id = $1 AND body = $2", uuid.UUID(thread_id), body
     )
 
 
-async def test_a_message_written_offline_is_sent_once_back_online(open_app, server, school, api, db):
-    person = school.parents["ce1"]
-    response = await api(person.token).post(
-        "/api/threads",
-        json={
-            "kind": "direct",
-            "child_id": school.children["Noah"],
-            "subject": "Cahier oublié",
-            "body": "Noah a oublié son cahier de poésie.",
-            "client_id": uuid.uuid4().hex,
-        },
-    )
-    assert response.status_code == 201, response.text
-    thread_id = response.json()["thread"]["id"]
-
-    page = await open_app(server, login=person.login, path=f"/#/threads/{thread_id}")
-    await wait_view(page, "thread")
+async def open_own_thread(
+    open_app: OpenApp,
+    server: RunningServer,
+    api: Clients,
+    person: Person,
+    child_id: str,
+    subject: str,
+    body: str,
+) -> tuple[Page, str]:
+    """The family writes about their child, then has the thread open on their phone,
+    following live events: the page, and the thread's id."""
+    made = await write_direct(api(person.token), child_id, subject, body, client_id=uuid.uuid4().hex)
+    thread_id = thread_and_message(made)[0]["id"]
+    page = await open_app(server, login=person.login, path=f"/#/threads/{thread_id}", view="thread")
     await live_ready(page)
+    return page, thread_id
+
+
+async def test_a_message_written_offline_is_sent_once_back_online(open_app, server, school, api, db):
+    page, thread_id = await open_own_thread(
+        open_app, server, api, school.parents["ce1"], school.children["Noah"],
+        "Cahier oublié", "Noah a oublié son cahier de poésie.",
+    )  # fmt: skip
 
     # Offline: the message waits on the phone, the server has nothing.
     body = f"Je le dépose demain matin ({uuid.uuid4().hex[:6]})."
@@ -369,23 +369,10 @@ async def test_a_message_written_offline_is_sent_once_back_online(open_app, serv
 async def test_a_message_whose_answer_is_lost_is_sent_again_and_stored_once(
     open_app, server, school, api, db
 ):
-    person = school.parents["cp"]
-    response = await api(person.token).post(
-        "/api/threads",
-        json={
-            "kind": "direct",
-            "child_id": school.children["Hugo"],
-            "subject": "Rendez-vous",
-            "body": "Pouvons-nous nous voir mardi ?",
-            "client_id": uuid.uuid4().hex,
-        },
-    )
-    assert response.status_code == 201, response.text
-    thread_id = response.json()["thread"]["id"]
-
-    page = await open_app(server, login=person.login, path=f"/#/threads/{thread_id}")
-    await wait_view(page, "thread")
-    await live_ready(page)
+    page, thread_id = await open_own_thread(
+        open_app, server, api, school.parents["cp"], school.children["Hugo"],
+        "Rendez-vous", "Pouvons-nous nous voir mardi ?",
+    )  # fmt: skip
 
     # The first post reaches the server, but its answer never reaches the phone.
     posts: list[dict] = []

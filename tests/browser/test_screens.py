@@ -13,17 +13,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import assert_no_page_errors, check_a11y, screenshot, wait_view
-from tests.world import World
+from tests.browser.conftest import (
+    BOTH_SIZES,
+    OpenApp,
+    assert_no_page_errors,
+    assert_no_sideways_scrolling,
+    assert_touch_targets,
+    check_a11y,
+    screenshot,
+    wait_view,
+)
+from tests.conftest import Clients, RunningServer
+from tests.world import World, announce, thread_and_message, write_direct
 
-SIZES = [(360, 740), (1280, 800)]
-BOTH_SIZES = pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -52,7 +62,7 @@ def school_day() -> dt.date:
     return day
 
 
-async def post(client, path: str, body: dict | None = None, status: int = 201) -> dict:
+async def post(client: httpx.AsyncClient, path: str, body: dict | None = None, status: int = 201) -> dict:
     response = await client.post(path, json=body)
     assert response.status_code == status, f"{path}: {response.status_code} {response.text}"
     return response.json() if response.content else {}
@@ -63,7 +73,7 @@ def client_id() -> str:
 
 
 @pytest.fixture(scope="session")
-async def content(api, world: World) -> Content:
+async def content(api: Clients, world: World) -> Content:
     a = world.a
     tag = uuid.uuid4().hex[:5]
     parent = api(a.parents["both"].token)  # Claire: Léa in CP, Inès in CE1
@@ -73,17 +83,17 @@ async def content(api, world: World) -> Content:
     director = api(a.director.token)
 
     async def broadcast(
-        client, class_name: str, subject: str, body: str, kind="announcement", **extra
+        client: httpx.AsyncClient, class_name: str, subject: str, body: str, **extra: object
     ) -> dict:
-        request = {
-            "kind": kind,
-            "audience": {"class_ids": [a.classes[class_name]]},
-            "subject": f"{subject} {tag}",
-        }
-        made = await post(
-            client, "/api/threads", {**request, "body": body, "client_id": client_id(), **extra}
+        response = await announce(
+            client,
+            f"{subject} {tag}",
+            class_ids=[a.classes[class_name]],
+            body=body,
+            client_id=client_id(),
+            **extra,
         )
-        return made["thread"]
+        return thread_and_message(response)[0]
 
     signature_body = "Merci de signer l'autorisation de sortie au musée des Confluences, jeudi 3 décembre."
     signature = await broadcast(teacher, "CP", "Autorisation de sortie", signature_body, require_ack=True)
@@ -123,33 +133,25 @@ async def content(api, world: World) -> Content:
     )
 
     direct_question = f"Léa a-t-elle oublié son gilet bleu ? {tag}"
-    direct = await post(
-        parent,
-        "/api/threads",
-        {
-            "kind": "direct",
-            "child_id": a.children["Léa"],
-            "subject": f"Gilet oublié {tag}",
-            "body": direct_question,
-            "client_id": client_id(),
-        },
+    direct, _ = thread_and_message(
+        await write_direct(
+            parent, a.children["Léa"], f"Gilet oublié {tag}", direct_question, client_id=client_id()
+        )
     )
     direct_answer = f"Oui, il est au portemanteau de la classe. {tag}"
     await post(
         teacher,
-        f"/api/threads/{direct['thread']['id']}/messages",
+        f"/api/threads/{direct['id']}/messages",
         {"body": direct_answer, "client_id": client_id()},
     )
-    last = await post(
-        parent,
-        "/api/threads",
-        {
-            "kind": "direct",
-            "child_id": a.children["Inès"],
-            "subject": f"Rendez-vous {tag}",
-            "body": "Pourrions-nous nous voir mardi après la classe ?",
-            "client_id": client_id(),
-        },
+    last, _ = thread_and_message(
+        await write_direct(
+            parent,
+            a.children["Inès"],
+            f"Rendez-vous {tag}",
+            "Pourrions-nous nous voir mardi après la classe ?",
+            client_id=client_id(),
+        )
     )
 
     starts = (dt.datetime.now(PARIS) + dt.timedelta(days=3)).replace(
@@ -173,7 +175,7 @@ async def content(api, world: World) -> Content:
     assert preferences.status_code == 200, preferences.text
     return Content(
         tag=tag,
-        direct=direct["thread"],
+        direct=direct,
         direct_question=direct_question,
         direct_answer=direct_answer,
         signature=signature,
@@ -184,13 +186,26 @@ async def content(api, world: World) -> Content:
         absence=absence["thread"],
         absence_note=absence_note,
         absence_day=day,
-        last=last["thread"],
+        last=last,
         event_title=event_title,
     )
 
 
 def thread_path(thread: dict) -> str:
     return f"/#/threads/{thread['id']}"
+
+
+@pytest.fixture
+def at_size(
+    open_app: OpenApp, server: RunningServer, width: int, height: int
+) -> Callable[..., Awaitable[Page]]:
+    """`await at_size(login, path, view)`: the app at the test's size (`BOTH_SIZES`),
+    signed in as `login` (or not), once it shows `view`."""
+
+    async def open_(login: str | None, path: str = "/#/inbox", view: str = "inbox") -> Page:
+        return await open_app(server, login=login, width=width, height=height, path=path, view=view)
+
+    return open_
 
 
 async def shown(page: Page, name: str, view: str) -> None:
@@ -204,9 +219,8 @@ async def shown(page: Page, name: str, view: str) -> None:
 
 
 @BOTH_SIZES
-async def test_signin(open_app, server, width, height):
-    page = await open_app(server, width=width, height=height, path="/#/signin")
-    await wait_view(page, "signin")
+async def test_signin(at_size):
+    page = await at_size(None, "/#/signin", "signin")
     await expect(page.locator("h1")).to_have_text("Se connecter")
     await expect(page.get_by_label("Identifiant")).to_have_attribute("autocomplete", "username")
     await expect(page.get_by_label("Mot de passe")).to_have_attribute("type", "password")
@@ -217,9 +231,8 @@ async def test_signin(open_app, server, width, height):
 
 
 @BOTH_SIZES
-async def test_activation(open_app, server, width, height):
-    page = await open_app(server, width=width, height=height, path="/#/activate?code=ABCD-EFGH-JKLM")
-    await wait_view(page, "signin")
+async def test_activation(at_size):
+    page = await at_size(None, "/#/activate?code=ABCD-EFGH-JKLM", "signin")
     await expect(page.locator("h1")).to_have_text("Activer mon compte")
     await expect(page.get_by_label("Code d'activation")).to_have_value("ABCD-EFGH-JKLM")
     await expect(page.get_by_label("Choisissez un mot de passe")).to_have_attribute(
@@ -231,9 +244,8 @@ async def test_activation(open_app, server, width, height):
 
 
 @BOTH_SIZES
-async def test_inbox_of_a_family_with_two_children(open_app, server, world, content, width, height):
-    page = await open_app(server, login=world.a.parents["both"].login, width=width, height=height)
-    await wait_view(page, "inbox")
+async def test_inbox_of_a_family_with_two_children(at_size, world, content):
+    page = await at_size(world.a.parents["both"].login, view="inbox")
     rows = page.locator(".threads li.thread")
     await expect(rows.filter(has_text=content.last["subject"])).to_have_count(1)
     await shown(page, "inbox-parent", "inbox")
@@ -281,15 +293,8 @@ async def test_inbox_of_a_family_with_two_children(open_app, server, world, cont
 
 
 @BOTH_SIZES
-async def test_thread_announcement_with_signature(open_app, server, world, content, width, height):
-    page = await open_app(
-        server,
-        login=world.a.parents["both"].login,
-        width=width,
-        height=height,
-        path=thread_path(content.signature),
-    )
-    await wait_view(page, "thread")
+async def test_thread_announcement_with_signature(at_size, world, content):
+    page = await at_size(world.a.parents["both"].login, thread_path(content.signature), "thread")
     await expect(page.locator("h1")).to_have_text(content.signature["subject"])
     await expect(page.locator(".message .body")).to_have_text([content.signature_body])
     await expect(page.get_by_role("button", name="Écouter")).to_have_count(1)
@@ -302,15 +307,8 @@ async def test_thread_announcement_with_signature(open_app, server, world, conte
 
 
 @BOTH_SIZES
-async def test_thread_direct(open_app, server, world, content, width, height):
-    page = await open_app(
-        server,
-        login=world.a.parents["both"].login,
-        width=width,
-        height=height,
-        path=thread_path(content.direct),
-    )
-    await wait_view(page, "thread")
+async def test_thread_direct(at_size, world, content):
+    page = await at_size(world.a.parents["both"].login, thread_path(content.direct), "thread")
     await expect(page.locator("h1")).to_have_text(content.direct["subject"])
     await expect(page.locator(".message .body")).to_have_text(
         [content.direct_question, content.direct_answer]
@@ -327,15 +325,8 @@ async def test_thread_direct(open_app, server, world, content, width, height):
 
 
 @BOTH_SIZES
-async def test_thread_signup(open_app, server, world, content, width, height):
-    page = await open_app(
-        server,
-        login=world.a.parents["both"].login,
-        width=width,
-        height=height,
-        path=thread_path(content.signup),
-    )
-    await wait_view(page, "thread")
+async def test_thread_signup(at_size, world, content):
+    page = await at_size(world.a.parents["both"].login, thread_path(content.signup), "thread")
     await expect(page.locator("h1")).to_have_text(content.signup["subject"])
     await expect(page.get_by_role("heading", name="Les créneaux")).to_be_visible()
     slots = page.locator(".slot")
@@ -349,11 +340,8 @@ async def test_thread_signup(open_app, server, world, content, width, height):
 
 
 @BOTH_SIZES
-async def test_compose_family_direct(open_app, server, world, width, height):
-    page = await open_app(
-        server, login=world.a.parents["both"].login, width=width, height=height, path="/#/write"
-    )
-    await wait_view(page, "compose")
+async def test_compose_family_direct(at_size, world):
+    page = await at_size(world.a.parents["both"].login, "/#/write", "compose")
     await expect(page.locator("h1")).to_have_text("Écrire à l'école")
     child = page.get_by_label("Au sujet de")
     await expect(child.locator("option")).to_have_text(["Inès (CE1)", "Léa (CP)"])
@@ -366,11 +354,8 @@ async def test_compose_family_direct(open_app, server, world, width, height):
 
 
 @BOTH_SIZES
-async def test_compose_director_announcement(open_app, server, world, width, height):
-    page = await open_app(
-        server, login=world.a.director.login, width=width, height=height, path="/#/write/announcement"
-    )
-    await wait_view(page, "compose")
+async def test_compose_director_announcement(at_size, world):
+    page = await at_size(world.a.director.login, "/#/write/announcement", "compose")
     await expect(page.locator("h1")).to_have_text("Nouvelle annonce")
     kinds = page.get_by_role("navigation", name="Type de message")
     await expect(kinds.locator("[aria-current=page]")).to_have_text("Annonce")
@@ -385,9 +370,8 @@ async def test_compose_director_announcement(open_app, server, world, width, hei
 
 
 @BOTH_SIZES
-async def test_absence(open_app, server, world, width, height):
-    page = await open_app(server, login=world.a.parents["both"].login, width=width, height=height)
-    await wait_view(page, "inbox")
+async def test_absence(at_size, server, world):
+    page = await at_size(world.a.parents["both"].login, view="inbox")
     # A Wednesday morning, so that the two days offered are today and tomorrow
     # (at the weekend they are Monday and Tuesday: tests/browser/test_absence_days.py).
     await page.clock.set_fixed_time(
@@ -414,15 +398,8 @@ async def test_absence(open_app, server, world, width, height):
 
 
 @BOTH_SIZES
-async def test_board_of_the_director(open_app, server, world, content, width, height):
-    page = await open_app(
-        server,
-        login=world.a.director.login,
-        width=width,
-        height=height,
-        path=f"/#/threads/{content.board['id']}/board",
-    )
-    await wait_view(page, "board")
+async def test_board_of_the_director(at_size, world, content):
+    page = await at_size(world.a.director.login, f"/#/threads/{content.board['id']}/board", "board")
     await expect(page.locator("h1")).to_have_text("Suivi des lectures")
     await expect(page.locator(".board-subject")).to_have_text(content.board["subject"])
     await expect(page.locator("[data-count=families]")).to_have_text("2")
@@ -442,15 +419,8 @@ async def test_board_of_the_director(open_app, server, world, content, width, he
 
 
 @BOTH_SIZES
-async def test_register_of_the_teacher(open_app, server, world, content, width, height):
-    page = await open_app(
-        server,
-        login=world.a.teachers["CP"].login,
-        width=width,
-        height=height,
-        path=f"/#/register?date={content.absence_day}",
-    )
-    await wait_view(page, "register")
+async def test_register_of_the_teacher(at_size, world, content):
+    page = await at_size(world.a.teachers["CP"].login, f"/#/register?date={content.absence_day}", "register")
     await expect(page.locator("h1")).to_have_text("Absences")
     lea = page.locator(".absences .absence").filter(has_text="Léa")
     await expect(lea).to_have_count(1)
@@ -464,11 +434,8 @@ async def test_register_of_the_teacher(open_app, server, world, content, width, 
 
 
 @BOTH_SIZES
-async def test_agenda_of_a_family(open_app, server, world, content, width, height):
-    page = await open_app(
-        server, login=world.a.parents["both"].login, width=width, height=height, path="/#/agenda"
-    )
-    await wait_view(page, "agenda")
+async def test_agenda_of_a_family(at_size, world, content):
+    page = await at_size(world.a.parents["both"].login, "/#/agenda", "agenda")
     await expect(page.locator("h1")).to_have_text("Agenda")
     event = page.locator(".event").filter(has_text=content.event_title)
     await expect(event).to_have_count(1)
@@ -484,11 +451,8 @@ async def test_agenda_of_a_family(open_app, server, world, content, width, heigh
 
 
 @BOTH_SIZES
-async def test_preferences_of_a_family(open_app, server, world, content, width, height):
-    page = await open_app(
-        server, login=world.a.parents["both"].login, width=width, height=height, path="/#/preferences"
-    )
-    await wait_view(page, "preferences")
+async def test_preferences_of_a_family(at_size, world, content):
+    page = await at_size(world.a.parents["both"].login, "/#/preferences", "preferences")
     await expect(page.locator("h1")).to_have_text("Réglages")
     # As stored by the fixture: a digest, and a quiet night from 21:00 to 07:30.
     await expect(page.get_by_role("radio", name="Un résumé à 17 h")).to_be_checked()
@@ -504,9 +468,8 @@ async def test_preferences_of_a_family(open_app, server, world, content, width, 
 
 
 @BOTH_SIZES
-async def test_staff_page_of_the_director(open_app, server, world, width, height):
-    page = await open_app(server, login=world.a.director.login, width=width, height=height, path="/#/staff")
-    await wait_view(page, "staff")
+async def test_staff_page_of_the_director(at_size, world):
+    page = await at_size(world.a.director.login, "/#/staff", "staff")
     await expect(page.locator("h1")).to_have_text("L'école")
     roster = page.get_by_role("region", name="Importer la liste des élèves")
     upload = roster.get_by_label("Fichier CSV des élèves")
@@ -536,8 +499,7 @@ FOCUSED_STYLE = """() => {
 
 
 async def test_keyboard_order_and_visible_focus(open_app, server, world):
-    page = await open_app(server, width=1280, height=800, path="/#/signin")
-    await wait_view(page, "signin")
+    page = await open_app(server, width=1280, height=800, path="/#/signin", view="signin")
     stops = []
     for _ in range(8):
         await page.keyboard.press("Tab")
@@ -551,8 +513,7 @@ async def test_keyboard_order_and_visible_focus(open_app, server, world):
     assert names == ["Aller au contenu", "Liaison", "login", "password", "submit"], stops
     assert stops[-1]["text"] == "Se connecter"
 
-    page = await open_app(server, login=world.a.parents["both"].login, width=360, height=740)
-    await wait_view(page, "inbox")
+    page = await open_app(server, login=world.a.parents["both"].login, width=360, height=740, view="inbox")
     await page.keyboard.press("Tab")
     focused = await page.evaluate(FOCUSED_STYLE)
     assert (focused["tag"], focused["text"]) == ("A", "Aller au contenu"), focused
@@ -571,33 +532,18 @@ async def test_keyboard_order_and_visible_focus(open_app, server, world):
     assert_no_page_errors(page)
 
 
-# Every control a finger may need, at least 44×44 CSS px (WCAG 2.5.5), except
-# links inside a sentence (the "inline" exception).
-SMALL_TARGETS = """() => {
-  const offenders = [];
-  const width = document.documentElement.clientWidth;
-  for (const e of document.querySelectorAll("a[href], button, input, select, textarea, summary, [role=switch]")) {
-    const style = getComputedStyle(e);
-    const box = e.getBoundingClientRect();
-    if (!box.width || !box.height || style.visibility === "hidden" || e.type === "hidden") continue;
-    if (box.right <= 0 || box.left >= width || e.closest(".sr-only")) continue;  // the skip link, until focused
-    if (e.tagName === "A" && style.display === "inline") {
-      const sentence = e.parentElement.closest("p, li, dd, td");
-      if (sentence && sentence.textContent.trim() !== e.textContent.trim()) continue;
-    }
-    if (box.width < 43.99 || box.height < 43.99) {
-      const name = (e.getAttribute("aria-label") || e.textContent || e.name || "").trim().slice(0, 40);
-      offenders.push(`${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""} "${name}" `
-        + `${box.width.toFixed(1)}×${box.height.toFixed(1)}`);
-    }
-  }
-  return offenders;
-}"""
-
 PHONE_SCREENS = ["inbox", "thread-direct", "thread-announcement", "thread-signup", "absence"]
 
 
-async def open_phone_screen(open_app, server, world, content, screen: str, width: int, height: int) -> Page:
+async def open_phone_screen(
+    open_app: OpenApp,
+    server: RunningServer,
+    world: World,
+    content: Content,
+    screen: str,
+    width: int,
+    height: int,
+) -> Page:
     path = {
         "inbox": "/#/inbox",
         "thread-direct": thread_path(content.direct),
@@ -605,8 +551,14 @@ async def open_phone_screen(open_app, server, world, content, screen: str, width
         "thread-signup": thread_path(content.signup),
         "absence": "/#/absence",
     }[screen]
-    page = await open_app(server, login=world.a.parents["both"].login, width=width, height=height, path=path)
-    await wait_view(page, screen.split("-")[0])
+    page = await open_app(
+        server,
+        login=world.a.parents["both"].login,
+        width=width,
+        height=height,
+        path=path,
+        view=screen.split("-")[0],
+    )
     if screen == "absence":
         # Everything unfolded: the child and the dates chosen, the details open.
         await page.get_by_role("button", name="Léa").click()
@@ -620,21 +572,14 @@ async def open_phone_screen(open_app, server, world, content, screen: str, width
 @pytest.mark.parametrize("screen", PHONE_SCREENS)
 async def test_touch_targets_on_a_phone(open_app, server, world, content, screen):
     page = await open_phone_screen(open_app, server, world, content, screen, 360, 740)
-    offenders = await page.evaluate(SMALL_TARGETS)
-    assert offenders == [], f"touch targets under 44×44 px on {screen}:\n" + "\n".join(offenders)
+    await assert_touch_targets(page, screen)
     assert_no_page_errors(page)
 
 
 @pytest.mark.parametrize("screen", PHONE_SCREENS)
 async def test_no_sideways_scrolling_at_320_px(open_app, server, world, content, screen):
     page = await open_phone_screen(open_app, server, world, content, screen, 320, 640)
-    scroll_width = await page.evaluate("document.documentElement.scrollWidth")
-    if scroll_width > 320:
-        wide = await page.evaluate("""() => [...document.querySelectorAll("body *")]
-          .filter((e) => e.getBoundingClientRect().right > 320.5 && !e.closest(".sr-only"))
-          .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
-          .slice(0, 10)""")
-        pytest.fail(f"{screen} scrolls sideways at 320 px (scrollWidth {scroll_width}): {wide}")
+    await assert_no_sideways_scrolling(page, screen)
     await screenshot(page, f"{screen}-narrow")
     assert_no_page_errors(page)
 

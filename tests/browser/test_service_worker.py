@@ -15,6 +15,8 @@ import uuid
 from playwright.async_api import BrowserContext, Page, Worker
 
 from tests.browser.conftest import assert_no_page_errors
+from tests.conftest import Clients
+from tests.world import World, thread_and_message, write_direct
 
 SHELL_CACHE_PREFIX = "liaison-shell-"
 
@@ -42,22 +44,18 @@ async def service_worker(context: BrowserContext) -> Worker:
     return await context.wait_for_event("serviceworker", predicate=lambda w: w.url.endswith("/sw.js"))
 
 
-async def new_thread(api, world, urgent: bool = False) -> dict:
+async def new_thread(api: Clients, world: World, urgent: bool = False) -> dict:
     """A teacher writes to Hugo's family (the "cp" parent): a real thread to open."""
     teacher = api(world.a.teachers["CP"].token)
     subject = f"Sortie au musée {uuid.uuid4().hex[:6]}"
-    response = await teacher.post(
-        "/api/threads",
-        json={
-            "kind": "direct",
-            "child_id": world.a.children["Hugo"],
-            "subject": subject,
-            "body": "Pensez au pique-nique. Ce texte ne doit jamais paraître dans une notification.",
-            "client_id": str(uuid.uuid4()),
-        },
+    response = await write_direct(
+        teacher,
+        world.a.children["Hugo"],
+        subject,
+        "Pensez au pique-nique. Ce texte ne doit jamais paraître dans une notification.",
+        client_id=str(uuid.uuid4()),
     )
-    assert response.status_code == 201, response.text
-    thread = response.json()["thread"]
+    thread, _ = thread_and_message(response)
     return {
         # What the delivery worker sends (liaison/delivery/worker.py, _send_push).
         "title": world.a.teachers["CP"].display_name,

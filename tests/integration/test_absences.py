@@ -8,12 +8,6 @@ import pytest
 
 from liaison.absences import rules
 from tests.live import Live
-from tests.world import build_world
-
-
-@pytest.fixture(scope="module")
-async def world(api):
-    return await build_world(api)
 
 
 def next_school_day(after: dt.date | None = None) -> dt.date:

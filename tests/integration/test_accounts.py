@@ -7,31 +7,27 @@ import uuid
 import httpx
 import pytest
 
-from tests.world import PASSWORD, admin_token, import_roster, roster, school_with_director, sign_in
+from tests.conftest import Clients
+from tests.world import (
+    PASSWORD,
+    Person,
+    admin_token,
+    families,
+    import_roster,
+    roster,
+    school_with_director,
+    sign_in,
+)
 
 
 @pytest.fixture
-async def school(api):
+async def school(api: Clients) -> tuple[str, Person, httpx.AsyncClient]:
     school_id, director = await school_with_director(api, "Mme Comptes")
     return school_id, director, api(director.token)
 
 
-async def new_codes(client, school_id: str, count: int = 1) -> list[dict]:
-    tag = uuid.uuid4().hex[:6]
-    rows = [
-        (
-            "CP",
-            f"Nom{tag}{i}",
-            "Enfant",
-            "01/01/2020",
-            f"Nom{tag}{i}",
-            "Parent",
-            f"p{i}.{tag}@example.fr",
-            "Mère",
-        )
-        for i in range(count)
-    ]
-    response = await import_roster(client, school_id, roster(rows))
+async def new_codes(client: httpx.AsyncClient, school_id: str, count: int = 1) -> list[dict]:
+    response = await import_roster(client, school_id, roster(families("CP", count)))
     assert response.status_code == 200, response.text
     return response.json()["guardians"]
 

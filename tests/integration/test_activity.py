@@ -19,22 +19,30 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
-import httpx
 import pytest
-from aiohttp import web
 
 from liaison.activity import service
 from liaison.activity.sender import ActivitySender
+from liaison.background import LOOPS, activity_notices
 from liaison.config import Settings
 from liaison.delivery.policy import next_digest_at
 from liaison.delivery.push import topic_for
 from tests.blog_world import upload
-from tests.conftest import RunningServer, scratch_database
+from tests.conftest import (
+    Clients,
+    RunningServer,
+    WatchedPushReceiver,
+    clients_of,
+    database_pool,
+    push_service,
+    scratch_database,
+    start_own_server,
+)
 from tests.integration.test_delivery import (
     PARIS,
     PUBLIC_URL,
@@ -45,10 +53,10 @@ from tests.integration.test_delivery import (
     paris,
     set_preferences,
     subscribe,
+    subscribed,
 )
-from tests.receivers import PushReceiver, SmtpReceiver
-from tests.world import World, build_world
-from workers.loops import LOOPS, activity_notices
+from tests.receivers import SmtpReceiver
+from tests.world import World, build_world, named
 
 GRACE = 1  # seconds: ACTIVITY_GRACE_SECONDS of this module
 WAIT = 15.0
@@ -60,49 +68,34 @@ PHOTO = re.compile(r"/media/|\.jpe?g|\.png|\.webp|<img|data:image|cid:", re.IGNO
 
 
 @pytest.fixture(scope="module")
-def activity_database(postgres_server: str):
+def activity_database(postgres_server: str) -> Iterator[str]:
     with scratch_database(postgres_server, "liaison_activity") as dsn:
         yield dsn
 
 
 @pytest.fixture(scope="module")
 async def aserver(base_settings: Settings, activity_database: str) -> AsyncIterator[RunningServer]:
-    server = RunningServer(
-        base_settings.with_overrides(
-            database_url=activity_database,
-            activity_grace_seconds=GRACE,
-            redis_prefix=f"liaison-activity-{uuid.uuid4().hex[:8]}:",
-        )
+    server = await start_own_server(
+        base_settings, activity_database, "activity", activity_grace_seconds=GRACE
     )
-    await server.start()
     yield server
     await server.stop()
 
 
 @pytest.fixture(scope="module")
-async def aapi(aserver: RunningServer) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    clients: list[httpx.AsyncClient] = []
-
-    def make(token: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.AsyncClient(base_url=aserver.url, headers=headers, timeout=30)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
+async def aapi(aserver: RunningServer) -> AsyncIterator[Clients]:
+    async with clients_of(aserver.url) as clients:
+        yield clients
 
 
 @pytest.fixture(scope="module")
 async def pool(aserver: RunningServer) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(aserver.settings.database_url, min_size=1, max_size=10)
-    yield pool
-    await pool.close()
+    async with database_pool(aserver, 10) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="module")
-async def shared_world(aapi) -> World:
+async def shared_world(aapi: Clients) -> World:
     return await build_world(aapi)
 
 
@@ -123,29 +116,9 @@ async def world(shared_world: World, pool: asyncpg.Pool) -> World:
     return shared_world
 
 
-class WatchedPushReceiver(PushReceiver):
-    """Also tells when a request arrives (the base class records it once answered),
-    so that a test knows a slow push is on the wire."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrived = asyncio.Event()
-
-    async def _on_push(self, request: web.Request) -> web.Response:
-        self.arrived.set()
-        return await super()._on_push(request)
-
-
 @pytest.fixture
-async def push(aapi) -> AsyncIterator[WatchedPushReceiver]:
-    async with WatchedPushReceiver() as receiver:
-        receiver.expect_vapid_key((await aapi().get("/api/push/key")).json()["public_key"])
-        yield receiver
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpReceiver]:
-    async with SmtpReceiver() as receiver:
+async def push(aapi: Clients) -> AsyncIterator[WatchedPushReceiver]:
+    async with push_service(aapi(), WatchedPushReceiver()) as receiver:
         yield receiver
 
 
@@ -234,8 +207,7 @@ def assert_no_photo(value: object) -> None:
 async def test_three_pages_within_the_grace_make_one_push(aapi, world, push, pool, clocked):
     a = world.a
     claire = aapi(a.parents["both"].token)
-    await subscribe(claire, push, "claire-phone")
-    await set_preferences(claire)
+    await subscribed(claire, push, "claire-phone")
     lea = a.children["Léa"]
     # Claire and Paul (Léa's father: not activated, no address, no push).
     paul = await pool.fetchval(
@@ -339,8 +311,7 @@ async def test_one_email_per_person_without_push(aapi, world, smtp, pool, clocke
 async def test_quiet_hours_hold_the_notice_until_morning(aapi, world, push, pool, clocked):
     a = world.a
     marc = aapi(a.parents["ce1"].token)
-    await subscribe(marc, push, "marc")
-    await set_preferences(marc, quiet_hours={"start": "20:00", "end": "07:00"})
+    await subscribed(marc, push, "marc", quiet_hours={"start": "20:00", "end": "07:00"})
     noah = a.children["Noah"]
     first_at = await record(
         pool, [a.parents["ce1"].user_id], world=world, kind="cahier", key=noah, name="Noah"
@@ -407,8 +378,7 @@ async def test_push_and_email_off_tell_nobody(aapi, world, push, smtp, pool, clo
 async def test_opening_the_cahier_cancels_its_notice(aapi, world, push, pool, clocked):
     a = world.a
     claire = aapi(a.parents["both"].token)
-    await subscribe(claire, push, "claire")
-    await set_preferences(claire)
+    await subscribed(claire, push, "claire")
     me = a.parents["both"].user_id
     lea, ines = a.children["Léa"], a.children["Inès"]
     await record(pool, [me], world=world, kind="cahier", key=lea, name="Léa")
@@ -454,11 +424,9 @@ async def test_a_post_rolled_back_tells_nobody(world, pool):
 
 async def test_two_workers_never_send_the_same_notice(aapi, world, push, pool, clocked):
     a = world.a
-    people = {"claire": a.parents["both"], "sophie": a.parents["cp"], "marc": a.parents["ce1"]}
+    people = named(a, "claire", "sophie", "marc")
     for name, person in people.items():
-        client = aapi(person.token)
-        await subscribe(client, push, name)
-        await set_preferences(client)
+        await subscribed(aapi(person.token), push, name)
     keys = [str(uuid.uuid4()) for _ in range(40)]
     last = None
     for key in keys:
@@ -483,14 +451,13 @@ async def test_a_page_written_while_its_notice_is_sent_makes_a_new_notice(aapi, 
     then neither waits for the send nor is lost; it starts the next notice."""
     a = world.a
     claire = aapi(a.parents["both"].token)
-    phone = await subscribe(claire, push, "claire")
-    await set_preferences(claire)
+    phone = await subscribed(claire, push, "claire")
     push.answer(phone, ("slow", 1.0))
     me, lea = a.parents["both"].user_id, a.children["Léa"]
     first_at = await record(pool, [me], world=world, kind="cahier", key=lea, name="Léa")
     loop = await clocked()
     step = asyncio.create_task(loop.at(after_grace(first_at)))
-    await asyncio.wait_for(push.arrived.wait(), WAIT)
+    await asyncio.wait_for(push.first_arrived.wait(), WAIT)
     during = await asyncio.wait_for(
         record(pool, [me], world=world, kind="cahier", key=lea, name="Léa"), WAIT / 2
     )
@@ -510,8 +477,7 @@ async def test_a_page_written_while_its_notice_is_sent_makes_a_new_notice(aapi, 
 async def test_gone_subscription_is_forgotten_then_email(aapi, world, push, smtp, pool, clocked):
     a = world.a
     claire = aapi(a.parents["both"].token)
-    gone = await subscribe(claire, push, "claire-old")
-    await set_preferences(claire, email="immediate")
+    gone = await subscribed(claire, push, "claire-old", email="immediate")
     push.answer(gone, 410)
     lea = a.children["Léa"]
     first_at = await record(
@@ -533,8 +499,7 @@ async def test_gone_subscription_is_forgotten_then_email(aapi, world, push, smtp
 async def test_push_service_error_is_retried(aapi, world, push, pool, clocked):
     a = world.a
     marc = aapi(a.parents["ce1"].token)
-    phone = await subscribe(marc, push, "marc")
-    await set_preferences(marc)
+    phone = await subscribed(marc, push, "marc")
     push.answer(phone, 500)
     ce1 = a.classes["CE1"]
     first_at = await record(pool, [a.parents["ce1"].user_id], world=world, kind="blog", key=ce1, name="CE1")
@@ -553,8 +518,7 @@ async def test_push_service_error_is_retried(aapi, world, push, pool, clocked):
 async def test_a_dead_workers_notice_is_sent_again_once(aapi, world, push, pool, clocked):
     a = world.a
     sophie = aapi(a.parents["cp"].token)
-    await subscribe(sophie, push, "sophie")
-    await set_preferences(sophie)
+    await subscribed(sophie, push, "sophie")
     me, hugo = a.parents["cp"].user_id, a.children["Hugo"]
     first_at = await record(pool, [me], world=world, kind="cahier", key=hugo, name="Hugo")
     # A worker claimed it, then died: `sending` for three minutes.
@@ -588,8 +552,7 @@ async def test_the_worker_loop_sends_on_the_real_clock(aapi, aserver, world, pus
     assert activity_notices in LOOPS
     a = world.a
     claire = aapi(a.parents["both"].token)
-    await subscribe(claire, push, "claire")
-    await set_preferences(claire)
+    await subscribed(claire, push, "claire")
     task = asyncio.create_task(activity_notices(pool, aserver.app.state.bus, settings))
     try:
         for _ in range(2):
@@ -618,8 +581,7 @@ async def first_at_of(pool: asyncpg.Pool, user_id: str) -> dt.datetime:
 async def test_three_pages_posted_by_the_teacher_make_one_push(aapi, world, push, smtp, pool, clocked):
     a = world.a
     claire = aapi(a.parents["both"].token)
-    await subscribe(claire, push, "claire")
-    await set_preferences(claire)
+    await subscribed(claire, push, "claire")
     teacher = aapi(a.teachers["CP"].token)
     photo = await upload(teacher)
     lea = a.children["Léa"]

@@ -6,15 +6,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from icalendar import Calendar
-
-from tests.world import build_world
-
-
-@pytest.fixture(scope="module")
-async def world(api):
-    return await build_world(api)
 
 
 def event(title: str, days: int = 7, **extra) -> dict:

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.live import Live
-from tests.world import build_world
-
-
-@pytest.fixture(scope="module")
-async def world(api):
-    return await build_world(api)
+from tests.world import announce
 
 
 async def test_paper_signatures_count_and_reminders_once_a_day(server, api, world):
     a = world.a
     teacher = api(a.teachers["CP"].token)
-    created = await teacher.post(
-        "/api/threads",
-        json={"kind": "announcement", "subject": "Autorisation de sortie", "body": "Merci de signer.",
-              "audience": {"class_ids": [a.classes["CP"]]}, "require_ack": True},
-    )  # fmt: skip
+    created = await announce(
+        teacher,
+        "Autorisation de sortie",
+        class_ids=[a.classes["CP"]],
+        body="Merci de signer.",
+        require_ack=True,
+    )
     thread_id = created.json()["thread"]["id"]
     board_live = await Live.connect(server.url, a.teachers["CP"].token)
     assert (await api(a.parents["cp"].token).post(f"/api/threads/{thread_id}/ack")).status_code == 200

@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -245,7 +245,7 @@ def assert_stopped_cleanly(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def liaison(tmp_path: Path) -> Iterator:
+def liaison(tmp_path: Path) -> Iterator[Callable[..., Liaison]]:
     """`liaison(args, env=..., data_dir=...)` starts a process, ended at teardown."""
     started: list[Liaison] = []
     data_dirs: list[Path] = []
@@ -334,8 +334,14 @@ def parent_inbox(port: int, login: str) -> list[tuple[str, bool]]:
 # -- liaison run, embedded PostgreSQL ------------------------------------------
 
 
-def run_args(port: int, data_dir: Path, *more: str) -> list[str]:
-    return ["run", "--port", str(port), "--data-dir", str(data_dir), *more]
+def start_run(
+    liaison: Callable[..., Liaison], data_dir: Path, *more: str, env: dict[str, str] | None = None
+) -> tuple[Liaison, int]:
+    """`liaison run` on a free port with this data folder (its leftovers stopped at
+    teardown): the process, and the port to wait on."""
+    port = free_port()
+    args = ["run", "--port", str(port), "--data-dir", str(data_dir), *more]
+    return liaison(args, env=env, data_dir=data_dir), port
 
 
 @pytest.mark.slow
@@ -343,8 +349,7 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     data_dir = tmp_path / "data"
 
     # First start: a new cluster, the demo school, its logins on stdout.
-    port = free_port()
-    first = liaison(run_args(port, data_dir), data_dir=data_dir)
+    first, port = start_run(liaison, data_dir)
     first_time = first.wait_ready(port)
     login = demo_parent_login(first.wait_for_stdout("Ctrl-C pour arrêter"))
     assert DEMO_PASSWORD in first.stdout
@@ -375,8 +380,7 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     assert_stopped_cleanly(data_dir)
 
     # Second start: the same data, no second demo school.
-    port = free_port()
-    second = liaison(run_args(port, data_dir), data_dir=data_dir)
+    second, port = start_run(liaison, data_dir)
     second_time = second.wait_ready(port)
     assert demo_parent_login(second.wait_for_stdout("Ctrl-C pour arrêter")) == login
     assert parent_children(port, login) == children
@@ -397,8 +401,7 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
 @pytest.mark.slow
 def test_run_without_demo(liaison, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    port = free_port()
-    process = liaison(run_args(port, data_dir, "--no-demo"), data_dir=data_dir)
+    process, port = start_run(liaison, data_dir, "--no-demo")
     elapsed = process.wait_ready(port)
     out = process.wait_for_stdout("Ctrl-C pour arrêter")
     assert "démonstration" not in out
@@ -412,16 +415,14 @@ def test_run_without_demo(liaison, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_run_after_sigkill_stops_the_leftover_postgres(liaison, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    port = free_port()
-    first = liaison(run_args(port, data_dir, "--no-demo"), data_dir=data_dir)
+    first, port = start_run(liaison, data_dir, "--no-demo")
     first.wait_ready(port)
     first.kill()
     leftover = postmaster_pid(data_dir)
     assert leftover is not None and alive(leftover), "SIGKILL was expected to leave PostgreSQL running"
     assert leftover in processes_mentioning(data_dir)
 
-    port = free_port()
-    second = liaison(run_args(port, data_dir, "--no-demo"), data_dir=data_dir)
+    second, port = start_run(liaison, data_dir, "--no-demo")
     elapsed = second.wait_ready(port)
     assert not alive(leftover), "the leftover PostgreSQL is still running"
     assert "left running" in second.stderr
@@ -437,9 +438,8 @@ def test_run_after_sigkill_stops_the_leftover_postgres(liaison, tmp_path: Path) 
 @pytest.mark.slow
 def test_run_with_external_database_and_redis(liaison, tmp_path, fresh_database, redis_url) -> None:
     data_dir = tmp_path / "var"
-    port = free_port()
     env = clean_env(DATABASE_URL=fresh_database, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix())
-    process = liaison(run_args(port, data_dir, "--no-demo"), env=env, data_dir=data_dir)
+    process, port = start_run(liaison, data_dir, "--no-demo", env=env)
     process.wait_ready(port)
     ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
     assert ready == {"status": "ready", "database": True, "bus": True}

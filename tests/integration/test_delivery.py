@@ -23,7 +23,7 @@ import datetime as dt
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,20 @@ import pytest
 from liaison.bus import MemoryBus
 from liaison.config import Settings
 from liaison.delivery.worker import Deliverer
-from tests.conftest import RunningServer, scratch_database
+from tests.conftest import (
+    Clients,
+    RunningServer,
+    WatchedPushReceiver,
+    clients_of,
+    database_pool,
+    push_service,
+    scratch_database,
+    start_own_server,
+)
 from tests.receivers import Mail, PushReceiver, SmtpReceiver
-from tests.world import World, build_world
+from tests.world import World, build_world, open_signup, thread_and_message
+from tests.world import announce as post_announcement
+from tests.world import write_direct as post_direct
 
 PARIS = ZoneInfo("Europe/Paris")
 GRACE = 1  # seconds: NOTIFY_GRACE_SECONDS of this module's server
@@ -48,22 +59,13 @@ PUBLIC_URL = "http://127.0.0.1:8000"  # Settings.public_url: the links in mails
 
 
 @pytest.fixture(scope="module")
-def delivery_database(postgres_server: str):
+def delivery_database(postgres_server: str) -> Iterator[str]:
     with scratch_database(postgres_server, "liaison_delivery") as dsn:
         yield dsn
 
 
 async def start_delivery_server(base_settings: Settings, dsn: str, **overrides: object) -> RunningServer:
-    server = RunningServer(
-        base_settings.with_overrides(
-            database_url=dsn,
-            notify_grace_seconds=GRACE,
-            redis_prefix=f"liaison-delivery-{uuid.uuid4().hex[:8]}:",
-            **overrides,
-        )
-    )
-    await server.start()
-    return server
+    return await start_own_server(base_settings, dsn, "delivery", notify_grace_seconds=GRACE, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -74,25 +76,15 @@ async def dserver(base_settings: Settings, delivery_database: str) -> AsyncItera
 
 
 @pytest.fixture(scope="module")
-async def dapi(dserver: RunningServer) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    clients: list[httpx.AsyncClient] = []
-
-    def make(token: str | None = None, base_url: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.AsyncClient(base_url=base_url or dserver.url, headers=headers, timeout=30)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
+async def dapi(dserver: RunningServer) -> AsyncIterator[Clients]:
+    async with clients_of(dserver.url) as clients:
+        yield clients
 
 
 @pytest.fixture(scope="module")
 async def pool(dserver: RunningServer) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(dserver.settings.database_url, min_size=1, max_size=10)
-    yield pool
-    await pool.close()
+    async with database_pool(dserver, 10) as pool:
+        yield pool
 
 
 async def quiesce(pool: asyncpg.Pool) -> None:
@@ -107,21 +99,14 @@ async def quiesce(pool: asyncpg.Pool) -> None:
 
 
 @pytest.fixture
-async def world(dapi, pool: asyncpg.Pool) -> World:
+async def world(dapi: Clients, pool: asyncpg.Pool) -> World:
     await quiesce(pool)
     return await build_world(dapi)
 
 
 @pytest.fixture
-async def push(dapi) -> AsyncIterator[PushReceiver]:
-    async with PushReceiver() as receiver:
-        receiver.expect_vapid_key((await dapi().get("/api/push/key")).json()["public_key"])
-        yield receiver
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpReceiver]:
-    async with SmtpReceiver() as receiver:
+async def push(dapi: Clients) -> AsyncIterator[WatchedPushReceiver]:
+    async with push_service(dapi(), WatchedPushReceiver()) as receiver:
         yield receiver
 
 
@@ -210,6 +195,13 @@ async def set_preferences(client: httpx.AsyncClient, **changes: object) -> dict:
     return response.json()
 
 
+async def subscribed(client: httpx.AsyncClient, push: PushReceiver, name: str, **preferences: object) -> dict:
+    """A device of this person subscribed to push, then their preferences set (`set_preferences`)."""
+    subscription = await subscribe(client, push, name)
+    await set_preferences(client, **preferences)
+    return subscription
+
+
 async def announce(
     client: httpx.AsyncClient,
     subject: str,
@@ -219,30 +211,18 @@ async def announce(
     require_ack: bool = False,
     body: str = "Le texte complet du message, qui ne doit jamais sortir dans un push.",
 ) -> tuple[dict, dict]:
-    audience = {"class_ids": class_ids} if class_ids else {"school": True}
-    response = await client.post(
-        "/api/threads",
-        json={
-            "kind": "announcement",
-            "subject": subject,
-            "body": body,
-            "audience": audience,
-            "urgent": urgent,
-            "require_ack": require_ack,
-        },
+    """The announcement posted (it must be): its thread and first message."""
+    response = await post_announcement(
+        client, subject, class_ids=class_ids, body=body, urgent=urgent, require_ack=require_ack
     )
-    assert response.status_code == 201, response.text
-    return response.json()["thread"], response.json()["message"]
+    return thread_and_message(response)
 
 
 async def write_direct(
     client: httpx.AsyncClient, child_id: str, subject: str, body: str
 ) -> tuple[dict, dict]:
-    response = await client.post(
-        "/api/threads", json={"kind": "direct", "child_id": child_id, "subject": subject, "body": body}
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["thread"], response.json()["message"]
+    """The direct thread started (it must be): the thread and its first message."""
+    return thread_and_message(await post_direct(client, child_id, subject, body))
 
 
 def created(message: dict) -> dt.datetime:
@@ -370,8 +350,7 @@ async def test_read_or_signed_while_held_is_not_sent(dapi, world, push, pool, cl
     a = world.a
     sophie, marc = dapi(a.parents["cp"].token), dapi(a.parents["ce1"].token)
     for name, client in (("sophie", sophie), ("marc", marc)):
-        await subscribe(client, push, name)
-        await set_preferences(client, quiet_hours={"start": "20:00", "end": "07:00"})
+        await subscribed(client, push, name, quiet_hours={"start": "20:00", "end": "07:00"})
     thread, message = await announce(dapi(a.director.token), "Piscine", require_ack=True)
     ids = {a.parents["cp"].user_id: "sophie", a.parents["ce1"].user_id: "marc"}
 
@@ -409,8 +388,7 @@ async def test_read_or_signed_while_held_is_not_sent(dapi, world, push, pool, cl
 async def test_urgent_announcement_is_pushed_at_once_with_high_urgency(dapi, world, push, pool, clocked):
     a = world.a
     marc = dapi(a.parents["ce1"].token)
-    await subscribe(marc, push, "marc")
-    await set_preferences(marc)
+    await subscribed(marc, push, "marc")
     director = dapi(a.director.token)
     thread, message = await announce(director, "École fermée demain", urgent=True)
     loop = await clocked()
@@ -486,8 +464,7 @@ async def test_email_without_subscription_and_threading(dapi, world, smtp, pool,
 async def test_quiet_hours_hold_until_seven_but_not_urgent(dapi, world, push, pool, clocked):
     a = world.a
     claire = dapi(a.parents["both"].token)
-    await subscribe(claire, push, "claire")
-    await set_preferences(claire, quiet_hours={"start": "20:00", "end": "07:00"})
+    await subscribed(claire, push, "claire", quiet_hours={"start": "20:00", "end": "07:00"})
     director = dapi(a.director.token)
     calm, calm_message = await announce(director, "Photos de classe")
     night = next_paris_time(22, created(calm_message) + dt.timedelta(minutes=2))  # after the grace
@@ -566,8 +543,7 @@ async def test_escalation_reminder_push_then_email_then_paper(
     claire, sophie, marc = (dapi(a.parents[k].token) for k in ("both", "cp", "ce1"))
     subs = {}
     for label, client in (("claire", claire), ("sophie", sophie), ("marc", marc)):
-        subs[label] = await subscribe(client, push, label)
-        await set_preferences(client)
+        subs[label] = await subscribed(client, push, label)
     director = dapi(a.director.token)
     thread, message = await announce(director, "Autorisation de sortie", require_ack=True)
     # Sophie reads and signs at once; Marc reads but does not sign.
@@ -696,9 +672,7 @@ async def test_gone_subscription_is_deleted_then_email(dapi, world, push, smtp, 
 async def test_429_waits_retry_after_and_500_is_retried(dapi, world, push, pool, running):
     a = world.a
     sophie, marc = dapi(a.parents["cp"].token), dapi(a.parents["ce1"].token)
-    busy, broken = await subscribe(sophie, push, "sophie"), await subscribe(marc, push, "marc")
-    for client in (sophie, marc):
-        await set_preferences(client)
+    busy, broken = await subscribed(sophie, push, "sophie"), await subscribed(marc, push, "marc")
     push.answer(busy, (429, {"Retry-After": "2"}))
     push.answer(broken, 500)
     running()
@@ -724,9 +698,7 @@ async def test_429_waits_retry_after_and_500_is_retried(dapi, world, push, pool,
 async def test_slow_push_service_delays_nobody_else(dapi, world, push, pool, running):
     a = world.a
     claire, marc = dapi(a.parents["both"].token), dapi(a.parents["ce1"].token)
-    slow, fast = await subscribe(claire, push, "slow"), await subscribe(marc, push, "fast")
-    for client in (claire, marc):
-        await set_preferences(client)
+    slow, fast = await subscribed(claire, push, "slow"), await subscribed(marc, push, "fast")
     push.answer(slow, ("slow", 5))
     running()
     posted = time.monotonic()
@@ -777,11 +749,9 @@ async def test_private_endpoint_is_refused_when_not_allowed(dapi, world, push, p
 async def test_a_family_confirmed_from_the_waiting_list_is_told(dapi, world, push, smtp, clocked):
     a = world.a
     teacher = dapi(a.teachers["CP"].token)
-    created = await teacher.post(
-        "/api/threads",
-        json={"kind": "signup", "subject": "Accompagner la sortie", "body": "Un parent, merci !",
-              "audience": {"class_ids": [a.classes["CP"]]}, "slots": [{"label": "Jeudi", "capacity": 1}]},
-    )  # fmt: skip
+    created = await open_signup(
+        teacher, "Accompagner la sortie", {"Jeudi": 1}, class_ids=[a.classes["CP"]], body="Un parent, merci !"
+    )
     assert created.status_code == 201, created.text
     thread_id, slot_id = created.json()["thread"]["id"], created.json()["thread"]["slots"][0]["id"]
     sophie, claire = dapi(a.parents["cp"].token), dapi(a.parents["both"].token)

@@ -18,11 +18,11 @@ import os
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
-from aiohttp import web
 from aiosmtpd.controller import Controller
 
 import liaison.delivery.worker as worker_module
@@ -38,48 +38,22 @@ from tests.integration.test_delivery import (  # noqa: F401 (fixtures)
     dserver,
     next_paris_time,
     pool,
-    quiesce,
+    push,
     running,
     set_preferences,
     settings,
-    smtp,
     subscribe,
     until,
+    world,
 )
 from tests.receivers import PushReceiver, SmtpReceiver
-from tests.world import build_world
+from tests.world import named
 
 STARTED = "worker started"
 
 
-class WatchedPushReceiver(PushReceiver):
-    """Also counts requests on arrival (the base class records them once answered),
-    so that a test knows a slow push is on the wire."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrived: Counter[str] = Counter()
-
-    async def _on_push(self, request: web.Request) -> web.Response:
-        self.arrived[request.match_info["subscription_id"]] += 1
-        return await super()._on_push(request)
-
-
 @pytest.fixture
-async def push(dapi) -> WatchedPushReceiver:
-    async with WatchedPushReceiver() as receiver:
-        receiver.expect_vapid_key((await dapi().get("/api/push/key")).json()["public_key"])
-        yield receiver
-
-
-@pytest.fixture
-async def world(dapi, pool):
-    await quiesce(pool)
-    return await build_world(dapi)
-
-
-@pytest.fixture
-def workers(tmp_path: Path, dserver: RunningServer, smtp: SmtpReceiver):
+def workers(tmp_path: Path, dserver: RunningServer, smtp: SmtpReceiver) -> Iterator[Callable[[], Liaison]]:
     """`workers()` starts a `liaison worker` process for this module's database; all
     are ended at teardown (SIGINT to the group, then SIGKILL)."""
     started: list[Liaison] = []
@@ -134,13 +108,7 @@ def received(push: PushReceiver) -> Counter[tuple[str, str]]:
 
 async def test_two_workers_send_every_push_exactly_once(dapi, world, push, pool, workers):
     a = world.a
-    people = {
-        "claire": a.parents["both"],
-        "sophie": a.parents["cp"],
-        "marc": a.parents["ce1"],
-        "cp": a.teachers["CP"],
-        "ce1": a.teachers["CE1"],
-    }
+    people = named(a, "claire", "sophie", "marc", "cp", "ce1")
     subscriptions = []
     for name, person in people.items():
         client = dapi(person.token)
@@ -191,7 +159,7 @@ async def test_killed_worker_at_most_one_duplicate_then_given_up(
     dapi, world, push, pool, workers, running, monkeypatch
 ):
     a = world.a
-    families = {"claire": a.parents["both"], "sophie": a.parents["cp"], "marc": a.parents["ce1"]}
+    families = named(a, "claire", "sophie", "marc")
     subscriptions: dict[str, list[dict]] = {}
     for name, person in families.items():
         client = dapi(person.token)
@@ -271,7 +239,7 @@ async def test_concurrent_claims_never_share_a_delivery(dapi, world, push, pool,
     claims overlap in PostgreSQL, and still no delivery is sent twice. The backlog is
     made by quiet hours: expanded at 22:00, everything is due at 07:00 at once."""
     a = world.a
-    people = [a.parents["both"], a.parents["cp"], a.parents["ce1"], a.teachers["CP"], a.teachers["CE1"]]
+    people = list(named(a, "claire", "sophie", "marc", "cp", "ce1").values())
     for index, person in enumerate(people):
         client = dapi(person.token)
         await set_preferences(client, email="off", quiet_hours={"start": "20:00", "end": "07:00"})

@@ -12,7 +12,9 @@ import uuid
 
 import pytest
 
-from tests.world import activate, build_world, roster
+from tests.blog_world import make_pupil
+from tests.conftest import Clients
+from tests.world import World, activate, build_world, roster
 
 ROLES = ["anonymous", "admin", "director_a", "teacher_cp", "teacher_ce1", "parent_a", "pupil_a",
          "director_b", "teacher_b", "parent_b"]  # fmt: skip
@@ -36,13 +38,10 @@ MATRIX = {
 
 
 @pytest.fixture(scope="module")
-async def world(api):
+async def world(api: Clients) -> World:
     world = await build_world(api)
     # Léa (CP) gets her own pupil account, activated.
-    director = api(world.a.director.token)
-    response = await director.post(f"/api/children/{world.a.children['Léa']}/account")
-    assert response.status_code == 201, response.text
-    world.pupil_token = await activate(api(), response.json()["activation_code"])
+    world.pupil_token = (await make_pupil(api, world.a, "Léa")).token
     return world
 
 

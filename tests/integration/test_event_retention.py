@@ -6,7 +6,7 @@ import uuid
 
 from liaison.realtime import store as realtime
 from tests.live import Live
-from tests.world import build_world
+from tests.world import announce, build_world
 
 
 async def test_pruned_events_give_a_reset_not_a_hole(server, api, db):
@@ -16,15 +16,7 @@ async def test_pruned_events_give_a_reset_not_a_hole(server, api, db):
     sophie = api(a.parents["cp"].token)
     start = (await sophie.get("/api/events")).json()["pos"]
     for subject in ("Ancienne", "Récente"):
-        response = await teacher.post(
-            "/api/threads",
-            json={
-                "kind": "announcement",
-                "subject": subject,
-                "body": "…",
-                "audience": {"class_ids": [a.classes["CP"]]},
-            },
-        )
+        response = await announce(teacher, subject, class_ids=[a.classes["CP"]], body="…")
         assert response.status_code == 201
     events = (await sophie.get("/api/events", params={"since": start, "timeout": 0})).json()["events"]
     assert len(events) == 4  # thread.created and message.created, twice

@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from tests.world import build_world
+from tests.conftest import Clients
+from tests.world import World, announce, build_world, open_signup
 
 ROLES = ["anonymous", "admin", "director_a", "teacher_cp", "teacher_ce1", "sophie", "marc",
          "director_b", "teacher_b", "parent_b"]  # fmt: skip
@@ -55,20 +56,16 @@ MATRIX = {
 
 
 @pytest.fixture(scope="module")
-async def world(api):
+async def world(api: Clients) -> World:
     world = await build_world(api)
     a = world.a
     teacher = api(a.teachers["CP"].token)
-    board = await teacher.post(
-        "/api/threads",
-        json={"kind": "announcement", "subject": "Autorisation", "body": "À signer.",
-              "audience": {"class_ids": [a.classes["CP"]]}, "require_ack": True},
-    )  # fmt: skip
-    signup = await teacher.post(
-        "/api/threads",
-        json={"kind": "signup", "subject": "Sortie", "body": "Qui vient ?", "audience": {"class_ids": [a.classes["CP"]]},
-              "slots": [{"label": "Jeudi", "capacity": 100}]},
-    )  # fmt: skip
+    board = await announce(
+        teacher, "Autorisation", class_ids=[a.classes["CP"]], body="À signer.", require_ack=True
+    )
+    signup = await open_signup(
+        teacher, "Sortie", {"Jeudi": 100}, class_ids=[a.classes["CP"]], body="Qui vient ?"
+    )
     world.board_id = board.json()["thread"]["id"]
     world.signup_id = signup.json()["thread"]["id"]
     world.slot_id = signup.json()["thread"]["slots"][0]["id"]
@@ -180,11 +177,9 @@ async def test_everyday_matrix(api, world, endpoint):
 async def test_a_closed_signup_refuses(api, world):
     a = world.a
     teacher = api(a.teachers["CP"].token)
-    closed = await teacher.post(
-        "/api/threads",
-        json={"kind": "signup", "subject": "Fini", "body": "Trop tard.", "audience": {"class_ids": [a.classes["CP"]]},
-              "slots": [{"label": "Hier", "capacity": 3}], "closes_at": when(-1)},
-    )  # fmt: skip
+    closed = await open_signup(
+        teacher, "Fini", {"Hier": 3}, class_ids=[a.classes["CP"]], body="Trop tard.", closes_at=when(-1)
+    )
     assert closed.status_code == 201, closed.text
     slot = closed.json()["thread"]["slots"][0]
     refused = await api(a.parents["cp"].token).post(

@@ -28,20 +28,19 @@ from liaison.core.errors import ApiError
 from liaison.core.people import User
 from liaison.media import access, images, service, store
 from tests import photos
-from tests.world import activate, build_world
+from tests.blog_world import make_pupil
+from tests.conftest import Clients
+from tests.world import World, build_world
 
 MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-async def world(api):
+async def world(api: Clients) -> World:
     world = await build_world(api)
-    director = api(world.a.director.token)
     world.pupils = {}
     for first_name in ("Hugo", "Noah"):  # a pupil of CP and one of CE1
-        response = await director.post(f"/api/children/{world.a.children[first_name]}/account")
-        assert response.status_code == 201, response.text
-        world.pupils[first_name] = await activate(api(), response.json()["activation_code"])
+        world.pupils[first_name] = (await make_pupil(api, world.a, first_name)).token
     return world
 
 

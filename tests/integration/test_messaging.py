@@ -5,24 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import pytest
-
 from tests.live import Live
-from tests.world import build_world
-
-
-@pytest.fixture(scope="module")
-async def world(api):
-    return await build_world(api)
-
-
-def announce(**extra):
-    return {
-        "kind": "announcement",
-        "subject": "Sortie au musée",
-        "body": "Jeudi, sortie au musée des Confluences. Prévoir un pique-nique.",
-        **extra,
-    }
+from tests.world import announce, direct, write_direct
 
 
 async def test_announcement_reaches_families_live_and_receipts_follow(server, api, world):
@@ -30,10 +14,7 @@ async def test_announcement_reaches_families_live_and_receipts_follow(server, ap
     teacher = api(a.teachers["CP"].token)
     sophie_live = await Live.connect(server.url, a.parents["cp"].token)
     teacher_live = await Live.connect(server.url, a.teachers["CP"].token)
-    response = await teacher.post(
-        "/api/threads",
-        json=announce(audience={"class_ids": [a.classes["CP"]]}, require_ack=True, client_id="annonce-1"),
-    )
+    response = await announce(teacher, class_ids=[a.classes["CP"]], require_ack=True, client_id="annonce-1")
     assert response.status_code == 201, response.text
     thread = response.json()["thread"]
     message = response.json()["message"]
@@ -76,10 +57,7 @@ async def test_announcement_reaches_families_live_and_receipts_follow(server, ap
     assert board["summary"] == {"families": 2, "read": 1, "acked": 1, "unreached": 1}
 
     # The same create again (a phone retrying) gives the first result.
-    replay = await teacher.post(
-        "/api/threads",
-        json=announce(audience={"class_ids": [a.classes["CP"]]}, require_ack=True, client_id="annonce-1"),
-    )
+    replay = await announce(teacher, class_ids=[a.classes["CP"]], require_ack=True, client_id="annonce-1")
     assert replay.status_code == 201 and replay.json()["thread"]["id"] == thread["id"]
     await sophie_live.close()
     await teacher_live.close()
@@ -89,14 +67,8 @@ async def test_direct_thread_between_family_and_teacher(server, api, world):
     a = world.a
     marc = api(a.parents["ce1"].token)
     teacher_live = await Live.connect(server.url, a.teachers["CE1"].token)
-    response = await marc.post(
-        "/api/threads",
-        json={
-            "kind": "direct",
-            "child_id": a.children["Noah"],
-            "subject": "Rendez-vous",
-            "body": "Bonjour, pourrions-nous nous voir ?",
-        },
+    response = await write_direct(
+        marc, a.children["Noah"], "Rendez-vous", "Bonjour, pourrions-nous nous voir ?"
     )
     assert response.status_code == 201, response.text
     thread = response.json()["thread"]
@@ -119,15 +91,7 @@ async def test_direct_thread_between_family_and_teacher(server, api, world):
 async def test_concurrent_posts_get_seqs_without_gaps(api, world):
     a = world.a
     teacher = api(a.teachers["CE1"].token)
-    created = await teacher.post(
-        "/api/threads",
-        json={
-            "kind": "direct",
-            "child_id": a.children["Noah"],
-            "subject": "Suivi",
-            "body": "Premier message",
-        },
-    )
+    created = await write_direct(teacher, a.children["Noah"], "Suivi", "Premier message")
     thread_id = created.json()["thread"]["id"]
     clients = [api(a.teachers["CE1"].token), api(a.parents["ce1"].token)]
     responses = await asyncio.gather(
@@ -148,13 +112,7 @@ async def test_same_client_id_concurrently_creates_once(api, world):
     a = world.a
     marc = api(a.parents["ce1"].token)
     client_id = f"retry-{uuid.uuid4().hex[:8]}"
-    body = {
-        "kind": "direct",
-        "child_id": a.children["Noah"],
-        "subject": "Absence",
-        "body": "Noah sera absent.",
-        "client_id": client_id,
-    }
+    body = direct(a.children["Noah"], "Absence", "Noah sera absent.", client_id=client_id)
     responses = await asyncio.gather(*(marc.post("/api/threads", json=body) for _ in range(5)))
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["thread"]["id"] for r in responses}) == 1
@@ -164,7 +122,7 @@ async def test_same_client_id_concurrently_creates_once(api, world):
 async def test_families_answer_announcements_privately(api, world):
     a = world.a
     director = api(a.director.token)
-    created = await director.post("/api/threads", json=announce(audience={"school": True}))
+    created = await announce(director)
     assert created.status_code == 201, created.text
     thread_id = created.json()["thread"]["id"]
     claire = api(a.parents["both"].token)
@@ -186,7 +144,7 @@ async def test_families_answer_announcements_privately(api, world):
 async def test_read_positions_only_move_forward(api, world):
     a = world.a
     teacher = api(a.teachers["CP"].token)
-    created = await teacher.post("/api/threads", json=announce(audience={"class_ids": [a.classes["CP"]]}))
+    created = await announce(teacher, class_ids=[a.classes["CP"]])
     thread_id = created.json()["thread"]["id"]
     await teacher.post(f"/api/threads/{thread_id}/messages", json={"body": "Précision : départ 8h30."})
     sophie = api(a.parents["cp"].token)
@@ -202,9 +160,7 @@ async def test_inbox_pages_and_unread_filter(api, world):
     teacher = api(a.teachers["CE1"].token)
     ids = []
     for i in range(5):
-        r = await teacher.post(
-            "/api/threads", json=announce(subject=f"Info {i}", audience={"class_ids": [a.classes["CE1"]]})
-        )
+        r = await announce(teacher, f"Info {i}", class_ids=[a.classes["CE1"]])
         ids.append(r.json()["thread"]["id"])
     marc = api(a.parents["ce1"].token)
     await marc.post(f"/api/threads/{ids[0]}/read", json={"seq": 1})
@@ -227,10 +183,7 @@ async def test_a_message_keeps_its_layout(api, world):
     a = world.a
     teacher = api(a.teachers["CP"].token)
     body = "  À apporter :\n  1. Cahier\n  2. Trousse\n\n"
-    created = await teacher.post(
-        "/api/threads",
-        json={"kind": "direct", "child_id": a.children["Hugo"], "subject": "  Fournitures  ", "body": body},
-    )
+    created = await write_direct(teacher, a.children["Hugo"], "  Fournitures  ", body)
     assert created.status_code == 201, created.text
     assert created.json()["message"]["body"] == body
     assert created.json()["thread"]["subject"] == "Fournitures"
@@ -241,9 +194,7 @@ async def test_a_message_keeps_its_layout(api, world):
 async def test_signing_is_reading(api, world):
     a = world.a
     teacher = api(a.teachers["CE1"].token)
-    created = await teacher.post(
-        "/api/threads", json=announce(audience={"class_ids": [a.classes["CE1"]]}, require_ack=True)
-    )
+    created = await announce(teacher, class_ids=[a.classes["CE1"]], require_ack=True)
     thread_id = created.json()["thread"]["id"]
     marc = api(a.parents["ce1"].token)
     assert (await marc.post(f"/api/threads/{thread_id}/ack")).status_code == 200
@@ -257,15 +208,7 @@ async def test_signing_is_reading(api, world):
 async def test_recall_and_correct(server, api, db, world):
     a = world.a
     teacher = api(a.teachers["CE1"].token)
-    created = await teacher.post(
-        "/api/threads",
-        json={
-            "kind": "direct",
-            "child_id": a.children["Noah"],
-            "subject": "Goûter",
-            "body": "Goûter demain.",
-        },
-    )
+    created = await write_direct(teacher, a.children["Noah"], "Goûter", "Goûter demain.")
     thread_id = created.json()["thread"]["id"]
     marc_live = await Live.connect(server.url, a.parents["ce1"].token)
     second = await teacher.post(

@@ -19,17 +19,17 @@ import httpx
 import pytest
 import websockets
 
+from tests.blog_world import activate_paul, make_pupil
+from tests.conftest import Clients
 from tests.live import Live
 from tests.world import (
     DIRECT_BODY,
     Person,
-    activate,
+    World,
     announce,
     announcement,
     build_world,
     direct,
-    import_roster,
-    roster,
     write_direct,
 )
 
@@ -40,30 +40,10 @@ ROLES = ["anonymous", "admin", "director_a", "teacher_cp", "teacher_ce1", "paren
 
 
 @pytest.fixture(scope="module")
-async def world(api):
+async def world(api: Clients) -> World:
     world = await build_world(api)
-    a = world.a
-    director = api(a.director.token)
-    # Léa gets her own pupil account.
-    response = await director.post(f"/api/children/{a.children['Léa']}/account")
-    assert response.status_code == 201, response.text
-    world.pupil = Person(
-        await activate(api(), response.json()["activation_code"]), response.json()["user"]["id"], ""
-    )
-    # Paul, Léa's second guardian, has no email: importing his row again gives a
-    # new code for his paper letter, and he activates his account.
-    members = (await director.get(f"/api/classes/{a.classes['CP']}/members")).json()
-    lea = next(c for c in members["children"] if c["first_name"] == "Léa")
-    paul = next(g for g in lea["guardians"] if g["display_name"].startswith("Paul"))
-    assert paul["activated"] is False
-    birth = dt.date.fromisoformat(lea["birth_date"]).strftime("%d/%m/%Y")
-    row = ("CP", lea["last_name"], "Léa", birth, lea["last_name"], "Paul", "", "Père")
-    response = await import_roster(director, a.id, roster([row]))
-    assert response.status_code == 200, response.text
-    assert response.json()["children_created"] == response.json()["guardians_created"] == 0
-    (entry,) = response.json()["guardians"]
-    assert entry["user_id"] == paul["user_id"]
-    world.paul = Person(await activate(api(), entry["activation_code"]), entry["user_id"], entry["login"])
+    world.pupil = await make_pupil(api, world.a, "Léa")  # Léa's own pupil account
+    world.paul = await activate_paul(api, world.a)  # Léa's second guardian
     return world
 
 
@@ -366,7 +346,7 @@ def check_allowed(action: str, response: httpx.Response, thread_id: str, person:
 
 
 @pytest.fixture(scope="module")
-async def threads(api, world):
+async def threads(api: Clients, world: World) -> dict[str, str]:
     a = world.a
     marc = api(a.parents["ce1"].token)
     made = await write_direct(marc, a.children["Noah"], subject="Rendez-vous")
@@ -474,7 +454,7 @@ HOSTILE = "'; DROP TABLE messages;-- <img src=x onerror=alert(1)> 👩‍👧 \u
 
 
 @pytest.fixture
-async def conversation(api, world):
+async def conversation(api: Clients, world: World) -> str:
     """A fresh direct thread between Sophie and Hugo's teacher."""
     sophie = api(world.a.parents["cp"].token)
     made = await write_direct(sophie, world.a.children["Hugo"], subject=f"Sujet {tag()}")

@@ -11,82 +11,43 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import re
 import uuid
 
+import httpx
 import pytest
-from PIL import Image
 
+from tests.blog_world import activate_paul, consent, make_pupil, tag, upload
+from tests.conftest import Clients
 from tests.live import Live
-from tests.world import Person, activate, build_world, import_roster, roster
+from tests.world import World, build_world
 
 # -- helpers (also used by test_realisations_authz.py) ------------------------------------
 
 
-def jpeg(color: tuple[int, int, int] = (200, 80, 40), size: tuple[int, int] = (64, 48)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "JPEG")
-    return out.getvalue()
-
-
-async def upload(client, color: tuple[int, int, int] = (200, 80, 40)) -> dict:
-    response = await client.post("/api/media", files={"file": ("photo.jpg", jpeg(color), "image/jpeg")})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def tag(staff_client, media_id: str, child_ids: list[str]) -> None:
-    response = await staff_client.put(f"/api/media/{media_id}/children", json={"child_ids": child_ids})
-    assert response.status_code == 200, response.text
-
-
-async def consent(client, child_id: str, granted: bool) -> None:
-    response = await client.put(f"/api/children/{child_id}/image-consent", json={"granted": granted})
-    assert response.status_code == 200, response.text
-
-
-async def pupil_account(api, director: Person, child_id: str) -> Person:
-    """The child's own account (role student), created by the director and activated."""
-    response = await api(director.token).post(f"/api/children/{child_id}/account")
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return Person(await activate(api(), body["activation_code"]), body["user"]["id"], body["login"])
-
-
-async def activate_paul(api, world) -> Person:
-    """Léa's second guardian, without email: importing his row again gives a new code."""
-    a = world.a
-    director = api(a.director.token)
-    members = (await director.get(f"/api/classes/{a.classes['CP']}/members")).json()
-    lea = next(c for c in members["children"] if c["first_name"] == "Léa")
-    birth = dt.date.fromisoformat(lea["birth_date"]).strftime("%d/%m/%Y")
-    row = ("CP", lea["last_name"], "Léa", birth, lea["last_name"], "Paul", "", "Père")
-    response = await import_roster(director, a.id, roster([row]))
-    assert response.status_code == 200, response.text
-    (entry,) = response.json()["guardians"]
-    return Person(await activate(api(), entry["activation_code"]), entry["user_id"], entry["login"])
-
-
-async def add_page(client, child_id: str, title: str = "Une page", **extra):
+async def add_page(
+    client: httpx.AsyncClient, child_id: str, title: str = "Une page", **extra: object
+) -> httpx.Response:
     return await client.post(f"/api/children/{child_id}/realisations", json={"title": title, **extra})
 
 
-async def add_class_page(client, class_id: str, title: str = "La classe", **extra):
+async def add_class_page(
+    client: httpx.AsyncClient, class_id: str, title: str = "La classe", **extra: object
+) -> httpx.Response:
     return await client.post(f"/api/classes/{class_id}/realisations", json={"title": title, **extra})
 
 
-async def titles(client, child_id: str) -> list[str]:
+async def titles(client: httpx.AsyncClient, child_id: str) -> list[str]:
     response = await client.get(f"/api/children/{child_id}/realisations?limit=200")
     assert response.status_code == 200, response.text
     return [p["title"] for p in response.json()["pages"]]
 
 
 @pytest.fixture(scope="module")
-async def world(api):
+async def world(api: Clients) -> World:
     world = await build_world(api)
-    world.paul = await activate_paul(api, world)
-    world.pupil_lea = await pupil_account(api, world.a.director, world.a.children["Léa"])
+    world.paul = await activate_paul(api, world.a)
+    world.pupil_lea = await make_pupil(api, world.a, "Léa")
     return world
 
 
@@ -232,7 +193,7 @@ async def test_consent_is_needed_for_every_other_child_shown(api, db):
 
     # Léa alone on a photo of her own page: no consent needed (neither of hers has said yes).
     only_lea = await upload(teacher, (250, 0, 0))
-    await tag(teacher, only_lea["id"], [lea])
+    await tag(teacher, only_lea["id"], lea)
     created = await add_page(teacher, lea, "Léa au toboggan", media_ids=[only_lea["id"]])
     assert created.status_code == 201, created.text
     assert [m["id"] for m in created.json()["media"]] == [only_lea["id"]]
@@ -243,7 +204,7 @@ async def test_consent_is_needed_for_every_other_child_shown(api, db):
 
     # Hugo on a photo: a class page (seen by every family of the class), or Léa's page.
     with_hugo = await upload(teacher, (0, 250, 0))
-    await tag(teacher, with_hugo["id"], [lea, hugo])
+    await tag(teacher, with_hugo["id"], lea, hugo)
     before = await pages()
     response = await add_page(teacher, lea, "Léa et Hugo", media_ids=[with_hugo["id"]])
     assert response.status_code == 409, response.text
@@ -278,7 +239,7 @@ async def test_consent_is_needed_for_every_other_child_shown(api, db):
         await add_class_page(teacher, a.classes["CP"], "Le spectacle", media_ids=[with_hugo["id"]])
     ).status_code == 409
     hugo_alone = await upload(teacher, (0, 0, 250))
-    await tag(teacher, hugo_alone["id"], [hugo])
+    await tag(teacher, hugo_alone["id"], hugo)
     spectacle = await add_class_page(teacher, a.classes["CP"], "Le spectacle", media_ids=[hugo_alone["id"]])
     assert spectacle.status_code == 201, spectacle.text
     assert (await claire.get(hugo_alone["url"])).status_code == 200

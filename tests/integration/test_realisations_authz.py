@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_realisations import activate_paul, add_class_page, add_page, pupil_account, upload
-from tests.world import add_staff, build_world
+from tests.blog_world import activate_paul, make_pupil, upload
+from tests.conftest import Clients
+from tests.integration.test_realisations import add_class_page, add_page
+from tests.world import World, add_staff, build_world
 
 ROLES = ["director", "teacher_class", "teacher_other", "guardian", "guardian_same_class",
          "guardian_other_class", "pupil_own", "pupil_other", "director_b", "guardian_b", "admin",
@@ -60,18 +62,18 @@ MATRIX = {
 
 
 @pytest.fixture(scope="module")
-async def world(api):
+async def world(api: Clients) -> World:
     world = await build_world(api)
     a = world.a
-    world.pupil_own = await pupil_account(api, a.director, a.children["Léa"])
-    world.pupil_other = await pupil_account(api, a.director, a.children["Hugo"])
+    world.pupil_own = await make_pupil(api, a, "Léa")
+    world.pupil_other = await make_pupil(api, a, "Hugo")
     teacher = api(a.teachers["CP"].token)
     lea = a.children["Léa"]
     # Each photo comes from someone outside the matrix (an uploader always sees their
     # own photo): a second CP teacher for the teachers' pages, Paul (Léa's father) for
     # the family page. Every cell then tests the page's audience alone.
     second = await add_staff(api(a.director.token), api(), a.id, "teacher", "M. Second", ["CP"])
-    paul = await activate_paul(api, world)
+    paul = await activate_paul(api, a)
     photos = {}
     photos["child_page"] = await upload(api(second.token), (1, 2, 3))
     page = await add_page(teacher, lea, "Page de Léa", media_ids=[photos["child_page"]["id"]])

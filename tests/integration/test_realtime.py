@@ -32,15 +32,26 @@ import pytest
 import websockets
 
 from liaison.bus import MemoryBus
+from liaison.config import Settings
 from liaison.core.events import NewEvent
 from liaison.realtime import store as realtime
 from liaison.realtime.connection import Connection
 from liaison.realtime.notifier import Notifier
 from liaison.realtime.writer import change
 from liaison.storage.db import create_pool
-from tests.conftest import free_port
+from tests.conftest import Clients, RunningServer, free_port
 from tests.live import Live
-from tests.world import School, World, build_world, school_with_director
+from tests.world import (
+    Person,
+    School,
+    World,
+    build_world,
+    named,
+    school_with_director,
+    thread_and_message,
+    write_direct,
+)
+from tests.world import announce as post_announcement
 
 BOUND = 20.0  # seconds: the bound of every wait for something to happen
 STARTUP = 30.0  # seconds: the bound of a process start
@@ -75,46 +86,16 @@ def strictly_increasing(values: list[int]) -> bool:
 # -- HTTP -----------------------------------------------------------------------------
 
 
-class Clients:
-    """`make(token)` for one base URL (what `build_world` wants), closed together."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self._clients: list[httpx.AsyncClient] = []
-
-    def __call__(self, token: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
-        self._clients.append(client)
-        return client
-
-    async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
-
-
 async def announce(client: httpx.AsyncClient, subject: str, class_ids: list[str] | None = None) -> str:
-    audience = {"class_ids": class_ids} if class_ids else {"school": True}
-    response = await client.post(
-        "/api/threads",
-        json={
-            "kind": "announcement",
-            "subject": subject,
-            "body": f"{subject} : détails.",
-            "audience": audience,
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["thread"]["id"]
+    """The id of a new announcement to these classes (else the whole school)."""
+    response = await post_announcement(client, subject, class_ids=class_ids, body=f"{subject} : détails.")
+    return thread_and_message(response)[0]["id"]
 
 
 async def direct(client: httpx.AsyncClient, child_id: str, subject: str) -> str:
-    response = await client.post(
-        "/api/threads",
-        json={"kind": "direct", "child_id": child_id, "subject": subject, "body": f"{subject} : bonjour."},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["thread"]["id"]
+    """The id of a new direct thread about the child."""
+    response = await write_direct(client, child_id, subject, f"{subject} : bonjour.")
+    return thread_and_message(response)[0]["id"]
 
 
 async def say(client: httpx.AsyncClient, thread_id: str, body: str) -> None:
@@ -152,6 +133,12 @@ async def open_topics(make: Callable[..., httpx.AsyncClient], a: School) -> dict
         "lea": Topic(await direct(cp, a.children["Léa"], "Léa"), [cp, claire]),
         "ines": Topic(await direct(claire, a.children["Inès"], "Inès"), [claire, ce1]),
     }
+
+
+async def scene(make: Callable[..., httpx.AsyncClient]) -> tuple[World, Person, dict[str, Topic]]:
+    """A new world, Sophie (Hugo's mother, CP) and the topics of its school A."""
+    world = await build_world(make)
+    return world, world.a.parents["cp"], await open_topics(make, world.a)
 
 
 # -- processes ----------------------------------------------------------------------
@@ -262,7 +249,9 @@ class WebProcess:
 
 
 @pytest.fixture
-def web(tmp_path: Path, server, base_settings) -> Iterator[Callable[..., WebProcess]]:
+def web(
+    tmp_path: Path, server: RunningServer, base_settings: Settings
+) -> Iterator[Callable[..., WebProcess]]:
     """`web(name, redis_url=None)` starts a `liaison web` process on the test
     database (`server` made it, and the admin), with the session's SECRET_KEY
     and a REDIS_PREFIX of this test; every process is ended at teardown."""
@@ -357,12 +346,7 @@ async def private_redis(tmp_path: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-async def world(api) -> World:
-    return await build_world(api)
-
-
-@pytest.fixture(scope="module")
-async def topics(api, world) -> dict[str, Topic]:
+async def topics(api: Clients, world: World) -> dict[str, Topic]:
     return await open_topics(api, world.a)
 
 
@@ -531,9 +515,7 @@ async def test_resume_across_a_restart_of_the_web_process(web, db):
     await asyncio.gather(a.ready(), b.ready())
     on_b = Clients(b.url)
     try:
-        world = await build_world(on_b)
-        sophie = world.a.parents["cp"]
-        topics = await open_topics(on_b, world.a)
+        world, sophie, topics = await scene(on_b)
         live = await Live.connect(a.url, sophie.token)
         await say(topics["cp"].writers[0], topics["cp"].id, "Avant l'arrêt")
         await live.until_pos((await expected(db, sophie.user_id, live.ready_pos))[-1])
@@ -573,9 +555,7 @@ async def test_no_event_lost_across_a_redis_restart(web, db, private_redis):
     await asyncio.gather(a.ready(), b.ready())
     on_a = Clients(a.url)
     try:
-        world = await build_world(on_a)
-        sophie = world.a.parents["cp"]
-        topics = await open_topics(on_a, world.a)
+        world, sophie, topics = await scene(on_a)
         live = await Live.connect(b.url, sophie.token)
 
         posted: list[float] = []
@@ -658,14 +638,7 @@ async def test_concurrent_writers_and_resuming_readers_miss_nothing(server, api,
         Topic(await announce(director, "Photos de classe"), [director]),
     ]
     assert len(all_topics) == 10
-    people = {
-        "claire": a.parents["both"],
-        "sophie": a.parents["cp"],
-        "marc": a.parents["ce1"],
-        "cp": a.teachers["CP"],
-        "ce1": a.teachers["CE1"],
-        "director": a.director,
-    }
+    people = named(a, "claire", "sophie", "marc", "cp", "ce1", "director")
     start = await school_head(db, a.id)
     done = threading.Event()  # set once every write has committed
     last: dict[str, int] = {}  # each user's last position, known once done

@@ -7,12 +7,7 @@ import uuid
 import pytest
 
 from tests.live import Live
-from tests.world import build_world
-
-
-@pytest.fixture(scope="module")
-async def world(api):
-    return await build_world(api)
+from tests.world import announce
 
 
 @pytest.mark.parametrize("how", ["resume", "auth", "url"])
@@ -22,15 +17,7 @@ async def test_resume_modes(server, api, db, world, how):
     since = (await api(sophie.token).get("/api/events")).json()["pos"]
     teacher = api(a.teachers["CP"].token)
     for i in range(3):
-        response = await teacher.post(
-            "/api/threads",
-            json={
-                "kind": "announcement",
-                "subject": f"Info {i}",
-                "body": "…",
-                "audience": {"class_ids": [a.classes["CP"]]},
-            },
-        )
+        response = await announce(teacher, f"Info {i}", class_ids=[a.classes["CP"]], body="…")
         assert response.status_code == 201
     expected = [
         r["pos"]

@@ -5,16 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import pytest
-
 from liaison.core.context import Context
 from liaison.scheduling import sender, service
-from tests.world import build_world
-
-
-@pytest.fixture(scope="module")
-async def world(api):
-    return await build_world(api)
+from tests.world import announce, write_direct
 
 
 async def test_a_scheduled_announcement_appears_at_its_time(server, api, db, world):
@@ -22,11 +15,13 @@ async def test_a_scheduled_announcement_appears_at_its_time(server, api, db, wor
     teacher = api(a.teachers["CP"].token)
     send_at = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
     subject = f"Rappel photo de classe {uuid.uuid4().hex[:6]}"
-    response = await teacher.post(
-        "/api/threads",
-        json={"kind": "announcement", "subject": subject, "body": "Demain, photo de classe.",
-              "audience": {"class_ids": [a.classes["CP"]]}, "send_at": send_at.isoformat()},
-    )  # fmt: skip
+    response = await announce(
+        teacher,
+        subject,
+        class_ids=[a.classes["CP"]],
+        body="Demain, photo de classe.",
+        send_at=send_at.isoformat(),
+    )
     assert response.status_code == 202, response.text
     scheduled = response.json()["scheduled"]
     assert (await teacher.get("/api/scheduled")).json()["scheduled"][0]["id"] == scheduled["id"]
@@ -51,10 +46,7 @@ async def test_a_scheduled_announcement_appears_at_its_time(server, api, db, wor
 async def test_scheduled_message_cancel_and_validation(server, api, db, world):
     a = world.a
     marc = api(a.parents["ce1"].token)
-    created = await marc.post(
-        "/api/threads",
-        json={"kind": "direct", "child_id": a.children["Noah"], "subject": "Cantine", "body": "Bonjour"},
-    )
+    created = await write_direct(marc, a.children["Noah"], "Cantine", "Bonjour")
     thread_id = created.json()["thread"]["id"]
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)).isoformat()
     scheduled = await marc.post(

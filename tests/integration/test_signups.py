@@ -4,34 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
+from tests.conftest import Clients
 from tests.live import Live
-from tests.world import activate, add_staff, admin_token, create_school, import_roster, roster
+from tests.world import (
+    activate,
+    add_staff,
+    admin_token,
+    create_school,
+    families,
+    import_roster,
+    open_signup,
+    roster,
+)
 
 
 @pytest.fixture(scope="module")
-async def class_of_fifty(api):
+async def class_of_fifty(api: Clients) -> dict[str, Any]:
     """A class of 50 families, each with an activated guardian, and its teacher."""
     anonymous = api()
     admin = api(await admin_token(anonymous))
     school_id = await create_school(admin)
     teacher = await add_staff(admin, anonymous, school_id, "teacher", "Mme Sortie", ["CM1"])
-    tag = uuid.uuid4().hex[:6]
-    rows = [
-        (
-            "CM1",
-            f"Nom{tag}{i:02d}",
-            "Enfant",
-            "01/01/2017",
-            f"Nom{tag}{i:02d}",
-            "Parent",
-            f"p{i}.{tag}@example.fr",
-            "Mère",
-        )
-        for i in range(50)
-    ]
+    rows = families("CM1", 50, birth_date="01/01/2017")
     response = await import_roster(api(teacher.token), school_id, roster(rows))
     assert response.status_code == 403  # a teacher does not import: the admin does
     response = await import_roster(admin, school_id, roster(rows))
@@ -41,16 +39,13 @@ async def class_of_fifty(api):
     return {"teacher": teacher, "class_id": me["classes"][0]["id"], "parents": tokens}
 
 
-async def new_outing(api, world, capacity: int = 4) -> tuple[str, str]:
-    response = await api(world["teacher"].token).post(
-        "/api/threads",
-        json={
-            "kind": "signup",
-            "subject": "Sortie au parc de la Tête d'Or",
-            "body": "Nous cherchons des parents accompagnateurs.",
-            "audience": {"class_ids": [world["class_id"]]},
-            "slots": [{"label": "Accompagnateurs jeudi", "capacity": capacity}],
-        },
+async def new_outing(api: Clients, world: dict[str, Any], capacity: int = 4) -> tuple[str, str]:
+    response = await open_signup(
+        api(world["teacher"].token),
+        "Sortie au parc de la Tête d'Or",
+        {"Accompagnateurs jeudi": capacity},
+        class_ids=[world["class_id"]],
+        body="Nous cherchons des parents accompagnateurs.",
     )
     assert response.status_code == 201, response.text
     thread = response.json()["thread"]
@@ -123,8 +118,5 @@ async def test_who_may_sign_up(api, class_of_fifty):
     assert unknown.status_code == 404
     other = await parent.delete(f"/api/threads/{thread_id}/signups/{uuid.uuid4()}")
     assert other.status_code == 404
-    bad = await teacher.post(
-        "/api/threads",
-        json={"kind": "signup", "subject": "x", "body": "y", "audience": {"school": True}, "slots": []},
-    )
+    bad = await open_signup(teacher, "x", {}, body="y")
     assert bad.status_code == 422 and "slots" in bad.json()["error"]["fields"]

@@ -23,16 +23,10 @@ from liaison.blog.policy import (
     media_visible,
     post_decision,
 )
-from liaison.core.decisions import Decision
-from liaison.core.people import User
+from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
-A, F, H = Decision.ALLOW, Decision.FORBID, Decision.HIDE
-SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
+A, F, H = ALLOW, FORBID, HIDE
 LEA, HUGO = uuid.uuid4(), uuid.uuid4()
-
-
-def person(role: str, school=SCHOOL) -> User:
-    return User(uuid.uuid4(), role, role, None if role == "admin" else school, role)
 
 
 # Each person, and how they stand with the class of the post (of SCHOOL).

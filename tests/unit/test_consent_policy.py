@@ -12,16 +12,10 @@ import pytest
 
 from liaison.consent import policy as consent
 from liaison.consent.policy import photo_visible, withheld
-from liaison.core.decisions import Decision
-from liaison.core.people import User
+from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
-A, F, H = Decision.ALLOW, Decision.FORBID, Decision.HIDE
-SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
+A, F, H = ALLOW, FORBID, HIDE
 LEA, HUGO, NOAH = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-
-
-def person(role: str, school=SCHOOL) -> User:
-    return User(uuid.uuid4(), role, role, None if role == "admin" else school, role)
 
 
 # -- a child's consent: see it, give it -----------------------------------------------------

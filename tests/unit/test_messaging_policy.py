@@ -11,7 +11,6 @@ import uuid
 
 import pytest
 
-from liaison.core.decisions import Decision
 from liaison.core.errors import ApiError
 from liaison.core.people import User
 from liaison.messaging.policy import (
@@ -25,15 +24,10 @@ from liaison.messaging.policy import (
     thread_decision,
     writes_to_families,
 )
+from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
-SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
 CP, CE1, CM2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 ROLES = ("admin", "director", "teacher", "parent", "student")
-
-
-def person(role: str, school=SCHOOL) -> User:
-    return User(uuid.uuid4(), role, role, None if role == "admin" else school, role)
 
 
 # -- starting a direct thread ------------------------------------------------------------

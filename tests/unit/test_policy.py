@@ -1,11 +1,7 @@
 """The directory rules as a table: role × own school / other school."""
 
-import uuid
-
 import pytest
 
-from liaison.core.decisions import Decision
-from liaison.core.people import User
 from liaison.directory.policy import (
     ClassAction,
     SchoolAction,
@@ -14,13 +10,7 @@ from liaison.directory.policy import (
     may_create_school,
     school_decision,
 )
-
-SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
-ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
-
-
-def person(role: str, school=SCHOOL) -> User:
-    return User(uuid.uuid4(), role, role, None if role == "admin" else school, role)
+from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,9 @@ even know it exists), for every role and every tie the routes gather.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from liaison.core.decisions import Decision
 from liaison.core.errors import ApiError
-from liaison.core.people import User
 from liaison.realisations.policy import (
     Action,
     PageFacts,
@@ -24,14 +20,7 @@ from liaison.realisations.policy import (
     page_decision,
     page_kind,
 )
-
-SCHOOL, OTHER = uuid.uuid4(), uuid.uuid4()
-ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
-
-
-def person(role: str, school=SCHOOL) -> User:
-    return User(uuid.uuid4(), role, role, None if role == "admin" else school, role)
-
+from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
 NONE = Ties(SCHOOL)
 GUARDIAN, TEACHER, PUPIL = Ties(SCHOOL, guardian=True), Ties(SCHOOL, teacher=True), Ties(SCHOOL, pupil=True)
