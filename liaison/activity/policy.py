@@ -9,38 +9,21 @@ time it is asked about, never the clock.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
+from liaison.calendar.days import Calendar
+from liaison.core.french import de as of
+from liaison.core.french import elides as elides  # re-exported: the texts' rule
+from liaison.core.french import join as join
 from liaison.delivery.policy import EMAIL, PUSH, Preferences, next_digest_at, release_at
 
 BLOG, CAHIER = "blog", "cahier"
-KINDS = (BLOG, CAHIER)
+# A reminder of the school about a child's image consent (liaison/consent):
+# key = the child, name = its first name.
+CONSENT = "consent"
+KINDS = (BLOG, CAHIER, CONSENT)
 
 # -- texts ----------------------------------------------------------------------------
-
-
-def _first_letters(name: str) -> str:
-    """The name's first two letters, lower case and without accents."""
-    plain = unicodedata.normalize("NFD", name.strip())
-    return "".join(c for c in plain if not unicodedata.combining(c))[:2].lower()
-
-
-def elides(name: str) -> bool:
-    """ "de" becomes "d'" before a vowel or a mute h (Inès, Émile, Hugo), and before a
-    y sounded as a vowel (Yves), not before a y sounded as a consonant (Yanis)."""
-    first = _first_letters(name)
-    if not first:
-        return False
-    if first[0] == "y":
-        return len(first) > 1 and first[1] not in "aeiouy"
-    return first[0] in "aeiouh"
-
-
-def of(name: str) -> str:
-    """ "de Léa", "d'Inès"."""
-    name = name.strip()
-    return f"d'{name}" if elides(name) else f"de {name}"
 
 
 def place(kind: str, name: str) -> str:
@@ -53,6 +36,8 @@ def place(kind: str, name: str) -> str:
         if name.lower().startswith("classe "):
             name = name[len("classe ") :].strip()
         return f"sur le blog de la classe {name}"
+    if kind == CONSENT:
+        return f"au sujet du droit à l'image {of(name)}"
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -60,6 +45,8 @@ def title(kind: str, name: str, count: int) -> str:
     """The grouped title of a notice: the subject of its email, the body of its push."""
     if count < 1:
         raise ValueError("a notice counts at least one post or page")
+    if kind == CONSENT:  # asked again: still one question
+        return f"Droit à l'image : l'école attend votre réponse pour {name.strip()}"
     if kind == CAHIER:
         what = "Nouvelle page" if count == 1 else f"{count} nouvelles pages"
     elif kind == BLOG:
@@ -67,13 +54,6 @@ def title(kind: str, name: str, count: int) -> str:
     else:
         raise ValueError(f"unknown kind {kind!r}")
     return f"{what} {place(kind, name)}"
-
-
-def join(items: list[str]) -> str:
-    """ "a", "a et b", "a, b et c"."""
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} et {items[-1]}"
 
 
 def email_subject(notices: list[tuple[str, str, int]]) -> str:
@@ -108,15 +88,17 @@ def ready_at(first_at: dt.datetime, grace: dt.timedelta) -> dt.datetime:
     return first_at + grace
 
 
-def plan(person: Person, ready: dt.datetime, now: dt.datetime) -> Plan:
+def plan(person: Person, ready: dt.datetime, now: dt.datetime, calendar: Calendar | None = None) -> Plan:
     """For a notice ready since `ready`, looked at `now`: a push to whoever allows it
     and has a subscription; otherwise an email to whoever wants immediate emails; both
-    after the quiet hours. Digest readers get it by email with the 17:00 digest."""
+    after the quiet hours. Digest readers get it by email with the 17:00 digest, of a
+    school day of the school's `calendar` (no digest on a day off)."""
     prefs = person.preferences
     if prefs.push and person.has_push:
         return Plan(PUSH, release_at(now, prefs, urgent=False))
     if person.has_email and prefs.email == "immediate":
         return Plan(EMAIL, release_at(now, prefs, urgent=False))
     if person.has_email and prefs.email == "digest":
-        return Plan(EMAIL, next_digest_at(ready))
+        digest = next_digest_at(ready)
+        return Plan(EMAIL, calendar.next_school_moment(digest) if calendar else digest)
     return Plan(None, now)

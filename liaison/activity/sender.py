@@ -28,6 +28,7 @@ from liaison.accounts import store as accounts
 from liaison.activity import policy
 from liaison.activity import store as notices_store
 from liaison.activity.store import Notice
+from liaison.calendar.service import school_calendars
 from liaison.config import Settings
 from liaison.core.clock import utcnow
 from liaison.delivery import policy as delivery_policy
@@ -135,6 +136,7 @@ class ActivitySender(Sender):
             users = await accounts.users_by_id(conn, people)
             preferences = await accounts.preferences_of(conn, people)
             subscriptions = await delivery_store.subscriptions_of(conn, people)
+            calendars = await school_calendars(conn, [n.school_id for n in due])
             holds: list[tuple[int, dt.datetime]] = []
             sends: list[tuple[Notice, str]] = []
             skipped: list[int] = []
@@ -149,7 +151,9 @@ class ActivitySender(Sender):
                     has_email=bool(user and user.email),
                     preferences=Preferences(**preferences[notice.user_id]),
                 )
-                plan = policy.plan(person, policy.ready_at(notice.first_at, self.grace), now)
+                plan = policy.plan(
+                    person, policy.ready_at(notice.first_at, self.grace), now, calendars[notice.school_id]
+                )
                 if plan.channel is None or user is None:
                     skipped.append(notice.id)
                 elif plan.at > now:

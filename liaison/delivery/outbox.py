@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from liaison.calendar.service import school_calendar
 from liaison.config import Settings
 from liaison.delivery import policy
 from liaison.delivery import store as log_store
@@ -45,5 +46,9 @@ async def message_written(
             dt.timedelta(hours=settings.escalation_reminder_hours),
             dt.timedelta(hours=settings.escalation_email_hours),
         )
+        # Days off do not count: a reminder due on a day off waits for the
+        # next school day (24 h after a Friday announcement: Monday).
+        calendar = await school_calendar(conn, thread["school_id"])
         for kind, due_at in escalation.steps(now):
+            due_at = calendar.add_school_time(now, due_at - now)
             await log_store.enqueue(conn, kind=kind, due_at=due_at, **common)

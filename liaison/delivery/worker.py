@@ -20,6 +20,7 @@ import asyncpg
 
 from liaison.accounts import store as accounts
 from liaison.bus import Bus
+from liaison.calendar.service import school_calendars
 from liaison.config import Settings
 from liaison.core.clock import utcnow
 from liaison.core.people import User
@@ -343,6 +344,10 @@ class Deliverer(Sender):
             return
         self._last_digest_check = now
         readers = await accounts.digest_readers(self.pool)
+        # No digest on a day off of the reader's school: what is unread waits
+        # for the next school day's digest.
+        calendars = await school_calendars(self.pool, [u.school_id for u in readers if u.school_id])
+        readers = [u for u in readers if u.school_id is None or calendars[u.school_id].is_school_day(day)]
         if not readers:
             return
         claimed = await log_store.claim_digests(self.pool, [u.id for u in readers], day)

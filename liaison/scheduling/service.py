@@ -1,6 +1,11 @@
 """Scheduled messages: kept aside until `send_at`, then posted by a worker
 through the same service calls as an immediate post (same checks, same
-events, same notifications)."""
+events, same notifications).
+
+A school's days off (its calendar: liaison/calendar) are skipped: a
+`send_at` on a day off becomes the same time on the next school day, at once
+(the answer's `send_at` says when it will go), and again at send time when
+the director has closed that day meanwhile."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
+from liaison.calendar import service as calendar
 from liaison.core.clock import iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, not_found
@@ -55,9 +61,17 @@ def check_send_at(send_at: dt.datetime, now: dt.datetime) -> None:
         )
 
 
+async def on_a_school_day(pool: asyncpg.Pool, user: User, send_at: dt.datetime) -> dt.datetime:
+    """`send_at`, or the same time on the next school day of the author's school."""
+    if user.school_id is None:  # the platform admin: no school, no calendar
+        return send_at
+    return (await calendar.school_calendar(pool, user.school_id)).next_school_moment(send_at)
+
+
 async def schedule(
     pool: asyncpg.Pool, user: User, payload: dict[str, Any], send_at: dt.datetime, thread_id: UUID | None
 ) -> dict[str, Any]:
+    send_at = await on_a_school_day(pool, user, send_at)
     row = await fetch_one(
         pool,
         """INSERT INTO scheduled_posts (author_id, thread_id, payload, send_at) VALUES ($1, $2, $3, $4)
@@ -96,7 +110,7 @@ async def send_due(ctx: Context, now: dt.datetime, sender: Sender) -> int:
     while True:
         async with ctx.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
-                """SELECT id, author_id, thread_id, payload FROM scheduled_posts
+                """SELECT id, author_id, thread_id, payload, send_at FROM scheduled_posts
                    WHERE sent_at IS NULL AND cancelled_at IS NULL AND send_at <= $1
                    ORDER BY send_at LIMIT 1 FOR UPDATE SKIP LOCKED""",
                 now,
@@ -105,6 +119,16 @@ async def send_due(ctx: Context, now: dt.datetime, sender: Sender) -> int:
                 return sent
             error = None
             author = await accounts.get_user(conn, row["author_id"])
+            if author is not None and author.school_id is not None:
+                # The day was closed since it was scheduled: the next school day.
+                later = (await calendar.school_calendar(conn, author.school_id)).next_school_moment(
+                    row["send_at"]
+                )
+                if later != row["send_at"]:
+                    await conn.execute(
+                        "UPDATE scheduled_posts SET send_at = $2 WHERE id = $1", row["id"], later
+                    )
+                    continue
             try:
                 assert author is not None
                 await sender(ctx, author, row["payload"], row["thread_id"])
