@@ -133,9 +133,10 @@ async def client(url: str, plan: dict, seconds: float) -> dict:
         await ready.acquire()
 
     clients = [httpx.AsyncClient(base_url=url, timeout=60) for _ in range(100)]
-    day = dt.date.today() + dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
+    # The next school day of the schools' (default) calendar: the service refuses days off.
+    from liaison.calendar.days import Calendar
+
+    day = Calendar().next_school_days(dt.date.today() + dt.timedelta(days=1), 1)[0]
 
     async def paced(count: int, one) -> list[float]:
         interval = seconds / count

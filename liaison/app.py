@@ -22,6 +22,7 @@ from liaison.accounts.ratelimit import MemoryFailureCounter, RedisFailureCounter
 from liaison.agenda import routes as agenda_routes
 from liaison.blog import routes as blog_routes
 from liaison.bus import Bus, MemoryBus, RedisBus
+from liaison.calendar import routes as calendar_routes
 from liaison.config import Settings
 from liaison.consent import routes as consent_routes
 from liaison.delivery import routes as delivery_routes
@@ -35,6 +36,7 @@ from liaison.realisations import routes as realisation_routes
 from liaison.realtime import routes as realtime_routes
 from liaison.realtime.notifier import Notifier
 from liaison.scheduling import routes as scheduling_routes
+from liaison.search import routes as search_routes
 from liaison.signups import routes as signup_routes
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
@@ -48,7 +50,7 @@ log = logging.getLogger("liaison")
 CAPABILITIES = [
     ops_routes, account_routes, directory_routes, realtime_routes, messaging_routes, delivery_routes,
     absence_routes, signup_routes, agenda_routes, scheduling_routes, consent_routes, blog_routes,
-    realisation_routes, media_routes,
+    realisation_routes, media_routes, calendar_routes, search_routes,
 ]  # fmt: skip
 
 

@@ -8,6 +8,7 @@ activated through its activation code, then signed in.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from liaison.calendar.days import Calendar, Closure
 from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD
 
 PASSWORD = "cahier-de-liaison-2026"
@@ -311,3 +313,14 @@ def named(a: School, *names: str) -> dict[str, Person]:
     if a.director is not None:
         people["director"] = a.director
     return {name: people[name] for name in names}
+
+
+async def calendar_of(client: httpx.AsyncClient, school_id: str) -> Calendar:
+    """The school's calendar (`GET /api/schools/{id}/calendar`) as the pure object the
+    service uses: for tests whose times must fall on school days (digests, reminders,
+    scheduled messages skip days off), whatever the day they run."""
+    response = await client.get(f"/api/schools/{school_id}/calendar")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    closures = tuple(Closure(dt.date.fromisoformat(c["date"]), c["label"]) for c in body["closures"])
+    return Calendar(zone=body["zone"], week=tuple(body["week"]), closures=closures)

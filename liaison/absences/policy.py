@@ -1,8 +1,11 @@
-"""Who may report an absence, read a class's register and set the check time.
+"""Who may report, cancel and read absences, take the roll call and set the check time.
 
 Pure functions of the user and facts the service gathers, read as a table:
 ALLOW, FORBID (403: you know it exists but may not) or HIDE (404: you may not
 even know it exists). The date rules of a report are in `rules.py`.
+
+A reason is health data: a class's register is its teachers' and the
+director's, not the whole school's (other teachers know the class exists: 403).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from uuid import UUID
 from liaison.core.decisions import Decision, enforce
 from liaison.core.people import User
 from liaison.directory import policy as directory_policy
-from liaison.directory.policy import ClassAction, SchoolAction
+from liaison.directory.policy import SchoolAction
 
 __all__ = ["Decision", "enforce"]
 
@@ -29,9 +32,45 @@ def report(user: User, child_school_id: UUID, is_guardian: bool) -> Decision:
     return HIDE
 
 
-def view_register(user: User, class_school_id: UUID) -> Decision:
-    """The register is the class's members' business: the same rule as the member list."""
-    return directory_policy.class_decision(user, class_school_id, ClassAction.VIEW_MEMBERS)
+def cancel(user: User, absence_school_id: UUID, is_guardian: bool, teaches_class: bool) -> Decision:
+    """Only the child's family cancels its report. Those who read the register
+    (the class's teachers, the director) and the platform admin know it
+    exists (403); for everyone else, other teachers included, it does not (404)."""
+    if is_guardian:
+        return ALLOW
+    if user.role == "admin" or view_register(user, absence_school_id, teaches_class) is ALLOW:
+        return FORBID
+    return HIDE
+
+
+def view_register(user: User, class_school_id: UUID, teaches_class: bool) -> Decision:
+    """A class's register: its teachers and the school's director. The rest of
+    the staff knows the class (403); families, pupils, other schools and the
+    platform admin (who reads no family's data) do not see it (404 and 403)."""
+    if user.school_id != class_school_id:
+        return FORBID if user.role == "admin" else HIDE
+    if user.role == "director" or (user.role == "teacher" and teaches_class):
+        return ALLOW
+    return FORBID if user.is_staff else HIDE
+
+
+def view_school_register(user: User, school_id: UUID) -> Decision:
+    """The whole school's day: its director (the rest of the staff 403)."""
+    if user.school_id != school_id:
+        return FORBID if user.role == "admin" else HIDE
+    if user.role == "director":
+        return ALLOW
+    return FORBID if user.is_staff else HIDE
+
+
+def roll_call(user: User, class_school_id: UUID, teaches_class: bool) -> Decision:
+    """The roll call is taken by the class's teachers (a director who teaches
+    the class too). The rest of the staff knows the class (403)."""
+    if user.school_id != class_school_id:
+        return FORBID if user.role == "admin" else HIDE
+    if teaches_class and user.is_staff:
+        return ALLOW
+    return FORBID if user.is_staff else HIDE
 
 
 def settings(user: User, school_id: UUID) -> Decision:

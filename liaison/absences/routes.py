@@ -1,4 +1,4 @@
-"""POST /api/absences and GET /api/classes/{id}/absences."""
+"""Absences: reports and their cancelling, the registers, the roll call, the check time."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.absences import service
 from liaison.accounts.auth import require_user
-from liaison.core.clock import PARIS
+from liaison.core.clock import paris_today
 from liaison.core.context import Context
-from liaison.core.errors import ApiError, ErrorCode, not_found
-from liaison.web.requests import Body, parse_body
+from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.web.requests import Body, parse_body, path_id
 from liaison.web.routing import route
 
 
@@ -33,11 +33,17 @@ def _date(value: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        raise invalid({field: "Date invalide (attendu AAAA-MM-JJ)."}) from None
+
+
+def _query_day(request: Request) -> dt.date:
+    """`?date=`, the school's day (Paris) by default."""
+    raw = request.query_params.get("date")
+    try:
+        return dt.date.fromisoformat(raw) if raw else paris_today()
+    except ValueError:
         raise ApiError(
-            422,
-            ErrorCode.INVALID,
-            "Certains champs sont invalides.",
-            fields={field: "Date invalide (attendu AAAA-MM-JJ)."},
+            400, ErrorCode.BAD_REQUEST, "Paramètre « date » invalide (attendu AAAA-MM-JJ)."
         ) from None
 
 
@@ -49,9 +55,7 @@ async def report(request: Request) -> Response:
     except ValueError:
         raise not_found() from None
     if "\x00" in new.note:
-        raise ApiError(
-            422, ErrorCode.INVALID, "Certains champs sont invalides.", fields={"note": "Caractère interdit."}
-        )
+        raise invalid({"note": "Caractère interdit."})
     absence, thread = await service.report(
         Context.of(request),
         user,
@@ -66,18 +70,60 @@ async def report(request: Request) -> Response:
     return JSONResponse({"absence": absence, "thread": thread}, status_code=201)
 
 
+async def cancel(request: Request) -> Response:
+    user = await require_user(request)
+    absence = await service.cancel(Context.of(request), user, path_id(request, "absence_id"))
+    return JSONResponse({"absence": absence})
+
+
 async def class_register(request: Request) -> Response:
     user = await require_user(request)
     ctx = Context.of(request)
-    klass = await service.register_class(ctx, user, request.path_params["class_id"])
-    raw = request.query_params.get("date")
+    klass = await service.register_class(ctx, user, path_id(request, "class_id"))
+    return JSONResponse(await service.day_register(ctx, klass["id"], _query_day(request)))
+
+
+async def school_register(request: Request) -> Response:
+    user = await require_user(request)
+    ctx = Context.of(request)
+    school_id = path_id(request, "school_id")
+    return JSONResponse(await service.school_register(ctx, user, school_id, _query_day(request)))
+
+
+class RollCall(Body):
+    date: str = Field(max_length=10)
+    part: Literal["morning", "afternoon"]
+    absent: list[str] = Field(max_length=200)
+
+
+async def roll_call(request: Request) -> Response:
+    user = await require_user(request)
+    ctx = Context.of(request)
+    class_id = path_id(request, "class_id")
+    # Who may is checked before the body is read: a stranger learns nothing from a 422.
+    await service.register_class(ctx, user, class_id)
+    body = await parse_body(request, RollCall)
     try:
-        day = dt.date.fromisoformat(raw) if raw else dt.datetime.now(PARIS).date()  # the school's day
+        absent = [UUID(c) for c in body.absent]
     except ValueError:
-        raise ApiError(
-            400, ErrorCode.BAD_REQUEST, "Paramètre « date » invalide (attendu AAAA-MM-JJ)."
-        ) from None
-    return JSONResponse(await service.day_register(ctx, klass["id"], day))
+        raise invalid({"absent": "Un de ces enfants n'est pas dans cette classe."}) from None
+    answer = await service.roll_call(ctx, user, class_id, _date(body.date, "date"), body.part, absent)
+    return JSONResponse(answer)
+
+
+async def roll_call_taken(request: Request) -> Response:
+    user = await require_user(request)
+    ctx = Context.of(request)
+    klass = await service.register_class(ctx, user, path_id(request, "class_id"))
+    part = request.query_params.get("part", "morning")
+    if part not in ("morning", "afternoon"):
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "Paramètre « part » invalide (morning ou afternoon).")
+    return JSONResponse(await service.roll_call_of(ctx, klass["id"], _query_day(request), part))
+
+
+async def thread_absence(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse(await service.of_thread(Context.of(request), user, path_id(request, "thread_id")))
 
 
 class CheckTime(Body):
@@ -87,7 +133,7 @@ class CheckTime(Body):
 async def settings(request: Request) -> Response:
     """GET/PUT the time at which unread absences go to the director (08:20 by default)."""
     user = await require_user(request)
-    school_id: UUID = request.path_params["school_id"]
+    school_id = path_id(request, "school_id")
     ctx = Context.of(request)
     await service.open_settings(ctx, user, school_id)
     if request.method == "PUT":
@@ -98,6 +144,10 @@ async def settings(request: Request) -> Response:
 
 routes = [
     route("/api/absences", POST=report),
+    route("/api/absences/{absence_id:uuid}/cancel", POST=cancel),
     route("/api/classes/{class_id:uuid}/absences", GET=class_register),
+    route("/api/classes/{class_id:uuid}/roll-call", GET=roll_call_taken, POST=roll_call),
+    route("/api/schools/{school_id:uuid}/absences", GET=school_register),
+    route("/api/threads/{thread_id:uuid}/absence", GET=thread_absence),
     route("/api/schools/{school_id:uuid}/absence-settings", GET=settings, PUT=settings),
 ]

@@ -1,5 +1,5 @@
-"""Who may read and write a class's or the school's agenda, and which sign-up
-an event may link to.
+"""Who may read and write a class's or the school's agenda, which sign-up an
+event may link to, and who puts a message's date in the agenda.
 
 Pure functions of the user and facts the service gathers, read as a table:
 ALLOW, FORBID (403: you see it but may not write) or HIDE (404: you may not
@@ -54,3 +54,13 @@ def link_signup(thread_kind: str | None, is_member: bool) -> Decision:
     """An event may point to a sign-up its author is a member of; any other
     thread (or none) is, for them, an unknown sign-up."""
     return ALLOW if thread_kind == "signup" and is_member else HIDE
+
+
+def date_of_thread(thread_kind: str, writes_every_agenda: bool) -> Decision:
+    """A staff member of an announcement or a sign-up (the messaging policy has
+    checked that) puts its date in the agenda of the classes it addresses (the
+    school's, for the whole school) when they may write in each of them. Other
+    kinds of thread have no date to share."""
+    if thread_kind not in ("announcement", "signup"):
+        return FORBID
+    return ALLOW if writes_every_agenda else FORBID

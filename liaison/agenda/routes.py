@@ -15,6 +15,7 @@ from liaison.agenda.policy import AgendaAction
 from liaison.core.context import Context
 from liaison.core.errors import invalid
 from liaison.core.people import User
+from liaison.web.qr import qr_response
 from liaison.web.requests import Body, moment, parse_body, path_id, trimmed
 from liaison.web.routing import route
 
@@ -71,10 +72,49 @@ async def school_events(request: Request) -> Response:
     return JSONResponse({"events": await service.events(Context.of(request), school_id, [])})
 
 
+class ThreadDate(Body):
+    starts_at: str = Field(max_length=40)
+    ends_at: str = Field(max_length=40)
+    location: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=5000)
+
+
+async def thread_date(request: Request) -> Response:
+    """PUT: the date of an announcement or a sign-up, in the agenda; DELETE: no more."""
+    user = await require_user(request)
+    ctx = Context.of(request)
+    thread_id = path_id(request, "thread_id")
+    if request.method == "DELETE":
+        await service.clear_thread_date(ctx, user, thread_id)
+        return Response(status_code=204)
+    new = await parse_body(request, ThreadDate)
+    starts, ends = moment(new.starts_at, "starts_at"), moment(new.ends_at, "ends_at")
+    if ends < starts:
+        raise invalid({"ends_at": "La fin est avant le début."})
+    events = await service.set_thread_date(
+        ctx, user, thread_id, starts_at=starts, ends_at=ends, location=new.location.strip(),
+        description=new.description.strip(),
+    )  # fmt: skip
+    return JSONResponse({"events": events})
+
+
 async def my_calendar(request: Request) -> Response:
     user = await require_user(request)
     reset = request.method == "POST"
     return JSONResponse({"url": await service.feed_address(Context.of(request), user, reset)})
+
+
+async def my_calendar_qr(request: Request) -> Response:
+    """The feed's address as a QR code (webcal:), to scan with the phone whose
+    agenda should show the school's dates."""
+    user = await require_user(request)
+    url = await service.feed_address(Context.of(request), user, False)
+    return qr_response(webcal(url), "Adresse de votre agenda Liaison")
+
+
+def webcal(url: str) -> str:
+    """The same address for calendar apps: `webcal:` asks them to subscribe."""
+    return "webcal:" + url.split(":", 1)[1]
 
 
 async def feed(request: Request) -> Response:
@@ -91,5 +131,7 @@ routes = [
     route("/api/schools/{school_id:uuid}/events", GET=school_events, POST=school_events),
     route("/api/me/calendar", GET=my_calendar),
     route("/api/me/calendar/reset", POST=my_calendar),
+    route("/api/me/calendar/qr", GET=my_calendar_qr),
+    route("/api/threads/{thread_id:uuid}/agenda", PUT=thread_date, DELETE=thread_date),
     route("/calendar/{token}", GET=feed),
 ]

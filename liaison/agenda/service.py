@@ -22,7 +22,9 @@ from liaison.core.context import Context
 from liaison.core.errors import invalid, not_found
 from liaison.core.people import User
 from liaison.directory import store as directory
+from liaison.messaging import service as messaging
 from liaison.messaging import store as threads
+from liaison.messaging.policy import ThreadAction
 
 
 def event_to_api(row: asyncpg.Record) -> dict[str, Any]:
@@ -36,6 +38,7 @@ def event_to_api(row: asyncpg.Record) -> dict[str, Any]:
         "location": row["location"],
         "description": row["description"],
         "signup_thread_id": str(row["signup_thread_id"]) if row["signup_thread_id"] else None,
+        "thread_id": str(row["thread_id"]) if row["thread_id"] else None,
     }
 
 
@@ -110,6 +113,59 @@ async def _check_signup(ctx: Context, user: User, thread_id: UUID) -> None:
         raise invalid({"signup_thread_id": "Inscription inconnue."})  # a field of the body: 422
 
 
+# -- a message's date ---------------------------------------------------------------
+
+
+async def _open_thread_date(ctx: Context, user: User, thread_id: UUID) -> asyncpg.Record:
+    """The announcement or sign-up, once the user may set its date: a staff member
+    of it (else 404 or 403, as its board) who writes in every agenda it reaches."""
+    visible = await messaging.open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    thread = visible.thread
+    if thread["whole_school"]:
+        writes = policy.school_agenda(user, thread["school_id"], AgendaAction.WRITE) is policy.ALLOW
+    else:
+        taught = await directory.classes_taught(ctx.pool, user.id)
+        decisions = [
+            policy.class_agenda(user, thread["school_id"], True, c in taught, AgendaAction.WRITE)
+            for c in thread["class_ids"]
+        ]
+        writes = all(d is policy.ALLOW for d in decisions)
+    policy.enforce(
+        policy.date_of_thread(thread["kind"], writes),
+        "Seuls les enseignants des classes concernées et la direction mettent cette date à l'agenda.",
+    )
+    return thread
+
+
+async def set_thread_date(
+    ctx: Context,
+    user: User,
+    thread_id: UUID,
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    location: str,
+    description: str,
+) -> list[dict[str, Any]]:
+    """Put (or move) the date of an announcement or a sign-up in the agenda: one
+    event per class it addresses, or one school-wide event, titled with its
+    subject and pointing back to it; its former date is replaced."""
+    thread = await _open_thread_date(ctx, user, thread_id)
+    targets: list[UUID | None] = [None] if thread["whole_school"] else list(thread["class_ids"])
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        rows = await store.set_thread_date(
+            conn, thread_id, targets, school_id=thread["school_id"], title=thread["subject"],
+            starts_at=starts_at, ends_at=ends_at, location=location, description=description,
+            signup_thread_id=thread_id if thread["kind"] == "signup" else None, created_by=user.id,
+        )  # fmt: skip
+    return [event_to_api(r) for r in rows]
+
+
+async def clear_thread_date(ctx: Context, user: User, thread_id: UUID) -> None:
+    await _open_thread_date(ctx, user, thread_id)
+    await store.clear_thread_date(ctx.pool, thread_id)
+
+
 # -- the calendar feed ---------------------------------------------------------------
 
 
@@ -171,7 +227,12 @@ def ics(rows: list[asyncpg.Record], public_url: str, school_name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Agenda – {school_name}")
     stamp = dt.datetime.now(dt.UTC)
+    shown: set[UUID] = set()
     for row in rows:
+        if row["thread_id"] in shown:
+            continue  # a message's date, once for the user however many of its classes they follow
+        if row["thread_id"]:
+            shown.add(row["thread_id"])
         event = Event()
         event.add("uid", f"{row['id']}@liaison")
         event.add("dtstamp", stamp)
@@ -182,8 +243,9 @@ def ics(rows: list[asyncpg.Record], public_url: str, school_name: str) -> bytes:
             event.add("location", row["location"])
         if row["description"]:
             event.add("description", row["description"])
-        if row["signup_thread_id"]:
-            event.add("url", f"{public_url}/#/threads/{row['signup_thread_id']}")
+        linked = row["thread_id"] or row["signup_thread_id"]
+        if linked:
+            event.add("url", f"{public_url}/#/threads/{linked}")
         calendar.add_component(event)
     ical: bytes = calendar.to_ical()  # icalendar leaves it unannotated
     return ical

@@ -8,10 +8,10 @@ from uuid import UUID
 
 import asyncpg
 
-from liaison.storage.db import Conn, fetch_one
+from liaison.storage.db import Conn, Connection, fetch_one
 
 COLUMNS = """id, school_id, class_id, title, starts_at, ends_at, location, description, signup_thread_id,
-    created_by, created_at"""
+    thread_id, created_by, created_at"""
 
 
 async def create(conn: Conn, **values: Any) -> asyncpg.Record:
@@ -23,6 +23,26 @@ async def create(conn: Conn, **values: Any) -> asyncpg.Record:
         values["school_id"], values["class_id"], values["title"], values["starts_at"], values["ends_at"],
         values["location"], values["description"], values["signup_thread_id"], values["created_by"],
     )  # fmt: skip
+
+
+async def set_thread_date(
+    conn: Connection, thread_id: UUID, class_ids: list[UUID | None], **values: Any
+) -> list[asyncpg.Record]:
+    """The thread's date: its former events replaced by one per class (None: the
+    whole school's), in the caller's transaction."""
+    await conn.execute("DELETE FROM agenda_events WHERE thread_id = $1", thread_id)
+    return await conn.fetch(
+        f"""INSERT INTO agenda_events (school_id, class_id, title, starts_at, ends_at, location, description,
+                                       signup_thread_id, thread_id, created_by)
+            SELECT $1, c, $2, $3, $4, $5, $6, $7, $8, $9 FROM unnest($10::uuid[]) WITH ORDINALITY AS t(c, n)
+            ORDER BY n RETURNING {COLUMNS}""",
+        values["school_id"], values["title"], values["starts_at"], values["ends_at"], values["location"],
+        values["description"], values["signup_thread_id"], thread_id, values["created_by"], class_ids,
+    )  # fmt: skip
+
+
+async def clear_thread_date(conn: Conn, thread_id: UUID) -> None:
+    await conn.execute("DELETE FROM agenda_events WHERE thread_id = $1", thread_id)
 
 
 async def for_classes(

@@ -75,3 +75,25 @@ def _hidden_by(tagged: Set[UUID], lacking: Set[UUID], mine: Set[UUID]) -> set[UU
     """The children who keep the photo from someone whose own children are
     `mine`: shown on it, without consent, not theirs."""
     return (set(tagged) & set(lacking)) - set(mine)
+
+
+def act_for_class(user: User, class_school_id: UUID, teaches: bool) -> Decision:
+    """Remind a class's families who have not answered: the class's teachers
+    (`teaches`) and the school's directors. Another teacher of the school
+    sees the overview but may not (403); the admin, who is of no school,
+    neither; families and pupils never know (404)."""
+    seen = view_class(user, class_school_id)
+    if seen is not ALLOW:
+        return seen
+    if user.role == "director" or (user.role == "teacher" and teaches):
+        return ALLOW
+    return FORBID
+
+
+def record_paper(user: User, child_school_id: UUID, is_guardian: bool, teaches: bool) -> Decision:
+    """Record a guardian's signed paper form: as `act_for_class` for the
+    child's class. A guardian of the child answers for themselves, not on
+    paper (403)."""
+    if is_guardian:
+        return FORBID
+    return act_for_class(user, child_school_id, teaches)

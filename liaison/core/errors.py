@@ -37,6 +37,7 @@ class ErrorCode(enum.StrEnum):
     TOO_LATE = "too_late"
     CONSENT_MISSING = "consent_missing"
     UAI_TAKEN = "uai_taken"
+    ALREADY_REPORTED = "already_reported"
     # 413, 415
     TOO_LARGE = "too_large"
     IMAGE_TOO_LARGE = "image_too_large"

@@ -32,6 +32,7 @@ class EventType(enum.StrEnum):
     SIGNUP_UPDATED = "signup.updated"
     ABSENCE_REPORTED = "absence.reported"
     ABSENCE_UNSEEN = "absence.unseen"
+    ABSENCE_CANCELLED = "absence.cancelled"
     CONSENT_UPDATED = "consent.updated"
     POST_PUBLISHED = "post.published"
     POST_SUBMITTED = "post.submitted"
@@ -91,6 +92,7 @@ class GuardianConsent(TypedDict):
     display_name: str | None
     granted: bool | None
     decided_at: str | None
+    on_paper: bool  # a signed paper form recorded by the staff
 
 
 # -- the payloads ----------------------------------------------------------------------
@@ -116,6 +118,7 @@ class Thread(TypedDict):
     require_ack: bool
     acked_at: str | None
     urgent: bool
+    unexplained: bool
     slots: list[Slot] | None
 
 
@@ -182,6 +185,22 @@ class Absence(TypedDict):
     reported_at: str | None
     thread_id: str
     seen_at: str | None
+    cancelled_at: str | None
+
+
+class AbsenceCancelled(TypedDict):
+    """A family cancelled its report: to those who got it (`absence.reported`)
+    and the members of its thread."""
+
+    id: str
+    thread_id: str
+    child: ChildRef
+    class_id: str
+    start: str
+    end: str
+    part: str
+    cancelled_at: str | None
+    cancelled_by: Person
 
 
 class AbsenceUnseen(TypedDict):
@@ -277,6 +296,7 @@ PAYLOADS: dict[EventType, type[Any]] = {
     EventType.SIGNUP_UPDATED: SignupUpdated,
     EventType.ABSENCE_REPORTED: Absence,
     EventType.ABSENCE_UNSEEN: AbsenceUnseen,
+    EventType.ABSENCE_CANCELLED: AbsenceCancelled,
     EventType.CONSENT_UPDATED: ConsentUpdated,
     EventType.POST_PUBLISHED: Post,
     EventType.POST_SUBMITTED: Post,

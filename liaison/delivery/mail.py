@@ -21,16 +21,19 @@ import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from liaison.config import Settings
+from liaison.core import french
 
 
 def template_environment(folder: Path) -> Environment:
     """The Jinja environment of a folder of mail templates (HTML autoescaped)."""
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters.update(french.FILTERS)  # {{ child|de }}: "d'Éden"
+    return environment
 
 
 _templates = template_environment(Path(__file__).parent / "templates")

@@ -261,6 +261,63 @@ async def delivered_times(conn: Conn, thread_id: UUID) -> dict[UUID, dict[str, d
     return found
 
 
+@dataclass(frozen=True)
+class DigestRuns:
+    first_since: dt.datetime | None
+    last_day: dt.date | None
+
+
+async def first_digests(conn: Conn, user_ids: list[UUID], since: dt.datetime) -> dict[UUID, DigestRuns]:
+    """For the receipts: each person's first digest sent at or after `since`, and
+    the day of their latest one."""
+    rows = await conn.fetch(
+        """SELECT user_id, min(sent_at) FILTER (WHERE sent_at >= $2) AS first_since, max(day) AS last_day
+           FROM digest_runs WHERE user_id = ANY($1::uuid[]) GROUP BY user_id""",
+        user_ids,
+        since,
+    )
+    return {r["user_id"]: DigestRuns(r["first_since"], r["last_day"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A delivery still to go (or going): when it is due, and when it first was."""
+
+    due_at: dt.datetime
+    first_due_at: dt.datetime
+
+
+async def planned_deliveries(conn: Conn, thread_id: UUID) -> dict[UUID, list[Planned]]:
+    """For the receipts: each person's deliveries of the thread queued or being sent."""
+    rows = await conn.fetch(
+        """SELECT user_id, due_at, first_due_at FROM deliveries
+           WHERE thread_id = $1 AND state IN ('queued', 'sending')""",
+        thread_id,
+    )
+    found: dict[UUID, list[Planned]] = defaultdict(list)
+    for r in rows:
+        found[r["user_id"]].append(Planned(r["due_at"], r["first_due_at"]))
+    return found
+
+
+async def jobs_to_expand(conn: Conn, thread_id: UUID) -> list[Job]:
+    """For the receipts: the thread's notification jobs not yet turned into deliveries."""
+    rows = await conn.fetch(
+        """SELECT id, school_id, thread_id, seq, kind, urgent, due_at, child_id FROM notification_jobs
+           WHERE done_at IS NULL AND thread_id = $1 ORDER BY due_at""",
+        thread_id,
+    )
+    return [Job(**dict(r)) for r in rows]
+
+
+async def users_with_push(conn: Conn, user_ids: list[UUID]) -> set[UUID]:
+    """Those of these people with at least one push subscription."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT user_id FROM push_subscriptions WHERE user_id = ANY($1::uuid[])", user_ids
+    )
+    return {r["user_id"] for r in rows}
+
+
 async def record_socket_deliveries(conn: Conn, pairs: list[tuple[UUID, UUID, dt.datetime]]) -> None:
     if not pairs:
         return

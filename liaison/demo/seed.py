@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liaison.accounts import passwords
+from liaison.calendar import store as calendar
+from liaison.calendar.days import DEFAULT_WEEK
 from liaison.demo import school as demo
 from liaison.directory import store as directory
 from liaison.directory.csv_import import parse_roster
@@ -43,6 +45,8 @@ async def seed(conn: Connection, activation_days: int = 60) -> list[DemoLogin]:
                 login=member.login,
                 password_hash=password_hash,
             )
+        # Lyon is in holiday zone A; the common four-day week.
+        await calendar.save_calendar(conn, school["id"], zone="A", week=DEFAULT_WEEK, closures=[], by=None)
         rows = parse_roster(demo.demo_roster_csv())
         result = await directory.import_roster(conn, school["id"], rows, activation_days)
         # Families without an email stay to be activated from their paper

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
+from uuid import UUID
 
 import asyncpg
 from pydantic import Field, field_validator
@@ -12,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import csrf_for, require_session, require_user
 from liaison.core.context import Context
-from liaison.core.errors import ApiError, ErrorCode
+from liaison.core.errors import ApiError, ErrorCode, bad_request
 from liaison.directory import service
 from liaison.directory.csv_import import RosterError, parse_roster
 from liaison.directory.policy import SchoolAction
@@ -133,14 +134,29 @@ async def import_roster(request: Request) -> Response:
     return JSONResponse(await service.import_roster(ctx, school, rows))
 
 
+def _query_id(request: Request, name: str) -> UUID | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise bad_request(f"Le paramètre {name} doit être un identifiant.") from None
+
+
 async def activation_letters(request: Request) -> Response:
+    """Every letter still to print, or one family's (`?guardian_id=` or `?child_id=`)."""
     ctx, school = await _school_for(request, SchoolAction.PRINT_LETTERS)
-    letters = await service.activation_letters(ctx, school)
+    guardian_id, child_id = _query_id(request, "guardian_id"), _query_id(request, "child_id")
+    if guardian_id and child_id:
+        raise bad_request("Donnez guardian_id ou child_id, pas les deux.")
+    letters = await service.activation_letters(ctx, school, guardian_id=guardian_id, child_id=child_id)
     return page(
         __file__,
         "activation_letters.html",
         school=school,
         letters=letters,
+        family=bool(guardian_id or child_id),
         public_url=ctx.settings.public_url,
     )
 

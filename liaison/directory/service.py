@@ -77,10 +77,26 @@ async def import_roster(ctx: Context, school: asyncpg.Record, rows: list[RosterR
     return result.to_api()
 
 
-async def activation_letters(ctx: Context, school: asyncpg.Record) -> list[dict[str, Any]]:
-    """Each guardian not activated yet, with their children and a fresh code."""
+async def activation_letters(
+    ctx: Context, school: asyncpg.Record, *, guardian_id: UUID | None = None, child_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """Each guardian not activated yet, with their children and a fresh code; or
+    only one family's: that guardian's letter, or those of the child's guardians
+    (a letter lost in a schoolbag). Codes are kept as hashes, so a letter always
+    carries a fresh code; the earlier ones stay valid until they expire."""
+    only = None
+    if guardian_id is not None:
+        children = await store.children_of_guardian(ctx.pool, guardian_id)
+        if not any(c["school_id"] == school["id"] for c in children):
+            raise not_found()
+        only = [guardian_id]
+    elif child_id is not None:
+        child = await store.get_child(ctx.pool, child_id)
+        if child is None or child["school_id"] != school["id"]:
+            raise not_found()
+        only = (await store.guardians_of(ctx.pool, [child_id])).get(child_id, [])
     async with ctx.pool.acquire() as conn, conn.transaction():
-        return await store.letters(conn, school["id"], ctx.settings.activation_days)
+        return await store.letters(conn, school["id"], ctx.settings.activation_days, only)
 
 
 # -- classes and children --------------------------------------------------------------

@@ -338,13 +338,14 @@ async def profile(conn: Conn, user: User) -> dict[str, Any]:
     school = await get_school(conn, user.school_id) if user.school_id else None
     if user.role == "director":
         classes = await conn.fetch(
-            "SELECT id, name, school_id FROM classes WHERE school_id = $1 ORDER BY name",
+            "SELECT id, name, school_id FROM classes WHERE school_id = $1 ORDER BY level_rank, name, id",
             user.school_id,
         )
     elif user.role == "teacher":
         classes = await conn.fetch(
             """SELECT c.id, c.name, c.school_id FROM classes c
-               JOIN class_staff s ON s.class_id = c.id WHERE s.user_id = $1 ORDER BY c.name""",
+               JOIN class_staff s ON s.class_id = c.id WHERE s.user_id = $1
+               ORDER BY c.level_rank, c.name, c.id""",
             user.id,
         )
     elif user.role == "student":
@@ -356,9 +357,9 @@ async def profile(conn: Conn, user: User) -> dict[str, Any]:
     elif user.role == "parent":
         # The classes of their children: the app names each child's class.
         classes = await conn.fetch(
-            """SELECT DISTINCT k.id, k.name, k.school_id FROM guardianships g
+            """SELECT DISTINCT k.id, k.name, k.school_id, k.level_rank FROM guardianships g
                JOIN children c ON c.id = g.child_id JOIN classes k ON k.id = c.class_id
-               WHERE g.user_id = $1 ORDER BY k.name""",
+               WHERE g.user_id = $1 ORDER BY k.level_rank, k.name, k.id""",
             user.id,
         )
     else:
@@ -389,8 +390,11 @@ async def profile(conn: Conn, user: User) -> dict[str, Any]:
 # -- activation letters and pupil accounts -----------------------------------
 
 
-async def letters(conn: Connection, school_id: UUID, activation_days: int) -> list[dict[str, Any]]:
-    """Each guardian not yet activated, with their children and a fresh code."""
+async def letters(
+    conn: Connection, school_id: UUID, activation_days: int, only: list[UUID] | None = None
+) -> list[dict[str, Any]]:
+    """Each guardian not yet activated, with their children and a fresh code;
+    with `only`, just those guardians' letters (one family's, reprinted)."""
     rows = await conn.fetch(
         """SELECT u.id, u.display_name, u.login, u.email,
                   array_agg(c.first_name || ' ' || c.last_name || ' (' || k.name || ')'
@@ -400,17 +404,21 @@ async def letters(conn: Connection, school_id: UUID, activation_days: int) -> li
            JOIN children c ON c.id = g.child_id
            JOIN classes k ON k.id = c.class_id
            WHERE u.school_id = $1 AND u.role = 'parent' AND u.activated_at IS NULL
-           GROUP BY u.id ORDER BY min(k.name), u.last_name, u.first_name""",
+             AND ($2::uuid[] IS NULL OR u.id = ANY($2::uuid[]))
+           GROUP BY u.id ORDER BY min(k.level_rank), min(k.name), u.last_name, u.first_name""",
         school_id,
+        only,
     )
     staff = await conn.fetch(
         """SELECT u.id, u.display_name, u.login, u.email, u.role,
-                  array_agg(k.name ORDER BY k.name) FILTER (WHERE k.id IS NOT NULL) AS classes
+                  array_agg(k.name ORDER BY k.level_rank, k.name) FILTER (WHERE k.id IS NOT NULL) AS classes
            FROM users u LEFT JOIN class_staff s ON s.user_id = u.id
            LEFT JOIN classes k ON k.id = s.class_id
            WHERE u.school_id = $1 AND u.role IN ('director', 'teacher') AND u.activated_at IS NULL
+             AND $2::uuid[] IS NULL  -- a family's letters only: no staff
            GROUP BY u.id ORDER BY u.display_name""",
         school_id,
+        only,
     )
     everyone = [*rows, *staff]
     codes = await accounts.issue_activation_codes(conn, [r["id"] for r in everyone], activation_days)
@@ -516,7 +524,7 @@ async def school_classes(conn: Conn, school_id: UUID, class_ids: list[UUID] | No
     """The classes of the school (all, or those of `class_ids` that belong to it)."""
     rows = await conn.fetch(
         """SELECT id FROM classes WHERE school_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
-           ORDER BY name, id""",
+           ORDER BY level_rank, name, id""",
         school_id,
         class_ids,
     )
@@ -526,6 +534,30 @@ async def school_classes(conn: Conn, school_id: UUID, class_ids: list[UUID] | No
 async def children_of_classes(conn: Conn, class_ids: list[UUID]) -> list[UUID]:
     rows = await conn.fetch("SELECT id FROM children WHERE class_id = ANY($1::uuid[]) ORDER BY id", class_ids)
     return [r["id"] for r in rows]
+
+
+async def children_by_id(conn: Conn, child_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
+    """These children with their class's name and rank in school order (a sign-up's
+    list of families; which child a family's reply is filed under)."""
+    rows = await conn.fetch(
+        """SELECT c.id, c.first_name, c.last_name, c.class_id, k.name AS class_name,
+                  k.level_rank AS class_rank
+           FROM children c JOIN classes k ON k.id = c.class_id WHERE c.id = ANY($1::uuid[])""",
+        child_ids,
+    )
+    return {r["id"]: r for r in rows}
+
+
+async def children_in_school_order(conn: Conn, child_ids: list[UUID]) -> list[asyncpg.Record]:
+    """These children with their class (`class_id`, `class_name`), class by class
+    in school order (PS, MS… CM2, then the others), then by first and last name."""
+    return await conn.fetch(
+        """SELECT c.id, c.first_name, c.last_name, k.id AS class_id, k.name AS class_name
+           FROM children c LEFT JOIN classes k ON k.id = c.class_id
+           WHERE c.id = ANY($1::uuid[])
+           ORDER BY k.level_rank, k.name, k.id, c.first_name, c.last_name, c.id""",
+        child_ids,
+    )
 
 
 async def child_names(conn: Conn, child_ids: list[UUID]) -> dict[UUID, str]:

@@ -61,6 +61,7 @@ class ThreadAction(enum.Enum):
     ACK = "ack"
     SIGN_UP = "sign_up"  # volunteer on a slot, or withdraw
     RECEIPTS = "receipts"  # the receipts and the paper slips
+    FOLLOW_UP = "follow_up"  # remind the families, note a signed paper slip
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ThreadFacts:
     kind: str
     is_member: bool
     is_staff_member: bool
+    is_author: bool = False
 
 
 _BROADCAST = ("announcement", "signup")
@@ -93,6 +95,9 @@ def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> De
             return FORBID
         return ALLOW if user.role == "parent" and not thread.is_staff_member else FORBID
     if action is ThreadAction.RECEIPTS:
+        # The author and the thread's staff: a family that wrote sees who of it read.
+        return ALLOW if thread.is_staff_member or thread.is_author else FORBID
+    if action is ThreadAction.FOLLOW_UP:
         return ALLOW if thread.is_staff_member else FORBID
     return FORBID
 

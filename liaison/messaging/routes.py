@@ -302,8 +302,8 @@ async def receipts(request: Request) -> Response:
 
 
 async def paper(request: Request) -> Response:
-    """A slip to hand out to each family not reached yet: not read, or, when a
-    signature is asked, not signed."""
+    """A slip to hand out to each family the school must still reach: not read,
+    or, when a signature is asked, not signed; never one still to be notified."""
     user = await require_user(request)
     slips = await service.paper_slips(Context.of(request), user, path_id(request, "thread_id"))
     return page(
@@ -314,6 +314,8 @@ async def paper(request: Request) -> Response:
         body=slips.first["body"],
         sent_on=slips.first["created_at"].astimezone(PARIS).strftime("%d/%m/%Y"),
         slips=[{"child": f["child"]["display_name"]} for f in slips.families],
+        later=slips.later,
+        later_until=slips.later_until,
     )
 
 

@@ -15,8 +15,9 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
+from liaison.calendar import service as calendar
 from liaison.core import replay as replays
-from liaison.core.clock import iso
+from liaison.core.clock import iso, utcnow
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
 from liaison.core.events import EventType, NewEvent
@@ -24,9 +25,11 @@ from liaison.core.paging import Cursor, encode_cursor
 from liaison.core.people import User
 from liaison.delivery import outbox
 from liaison.delivery import store as delivery_log
+from liaison.delivery.policy import Preferences, Recipient
 from liaison.delivery.worker import wake as wake_delivery
 from liaison.directory import store as directory
-from liaison.messaging import policy, store
+from liaison.directory.csv_import import identity_text
+from liaison.messaging import board, policy, store
 from liaison.messaging.policy import ThreadAction, ThreadFacts
 from liaison.messaging.store import Member, NewThread, message_to_api, thread_to_api
 from liaison.realtime.writer import Change, change
@@ -230,6 +233,7 @@ async def open_thread(
         kind=thread["kind"] if thread else "",
         is_member=member is not None,
         is_staff_member=bool(member and member.is_staff),
+        is_author=bool(thread and thread["author_id"] == user.id),
     )
     policy.enforce(policy.thread_decision(user, facts, action))
     assert thread is not None and member is not None
@@ -244,6 +248,21 @@ async def my_addressed_children(ctx: Context, user: User, thread_id: UUID, refus
     mine = [c["id"] for c in await directory.children_of_guardian(ctx.pool, user.id) if c["id"] in addressed]
     policy.enforce(policy.for_my_children(mine), refusal)
     return mine
+
+
+async def family_child(ctx: Context, children: list[UUID]) -> UUID:
+    """The child a family's private reply (or sign-up) is filed under when a
+    message addresses several of its children: the first in the school's order
+    of classes (PS before CP before CM2; twins by first name), the row under
+    which the school's class lists show that family first. Not the eldest by
+    birth date: a birth date is optional in a roster, a class never is."""
+    if len(children) == 1:
+        return children[0]
+    found = await directory.children_by_id(ctx.pool, children)
+    ranked = sorted(
+        found.values(), key=lambda c: (c["class_rank"], c["class_name"], c["first_name"].casefold(), c["id"])
+    )
+    return ranked[0]["id"] if ranked else children[0]
 
 
 async def thread_view(ctx: Context, user: User, visible: Visible) -> dict[str, Any]:
@@ -342,9 +361,9 @@ async def reply_privately(
         )
         existing = await store.private_reply_thread(ctx.pool, announcement_id, mine)
         if existing is None:
-            return await _create(
-                ctx, user, await _private_reply(ctx, user, visible.thread, mine[0]), body, client_id
-            )
+            about = await family_child(ctx, mine)  # the family's first child in school order
+            new = await _private_reply(ctx, user, visible.thread, about)
+            return await _create(ctx, user, new, body, client_id)
         thread, message = await _append(ctx, user, existing, body, client_id, join=True)
         author = await _author(ctx, thread["author_id"], user)
         member = await store.get_member(ctx.pool, thread["id"], user.id)
@@ -440,7 +459,7 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
 
 async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: UUID) -> dict[str, Any]:
     """A teacher records a signed paper slip: it counts as the family's signature."""
-    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS, signed=True)
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.FOLLOW_UP, signed=True)
     thread = visible.thread
     if child_id not in set(await store.thread_children(ctx.pool, thread_id)):
         raise not_found()
@@ -470,14 +489,20 @@ async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: 
 
 async def remind_others(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     """A new push and email to the families that have not signed, at most once a day."""
-    visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS, signed=True)
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.FOLLOW_UP, signed=True)
     thread = visible.thread
     async with ctx.pool.acquire() as conn, conn.transaction():
         reminded_at = await store.claim_reminder(conn, thread_id, user.id)
         if reminded_at is None:
-            raise ApiError(
-                409, ErrorCode.ALREADY_REMINDED, "Un rappel a déjà été envoyé il y a moins d'un jour."
+            last = await store.last_reminder(conn, thread_id)
+            now = utcnow()
+            said = (
+                f"Les familles ont déjà été relancées {board.spoken_time(last, now)} ; "
+                f"nouvelle relance possible {board.spoken_time(last + store.REMINDER_INTERVAL, now)}."
+                if last
+                else "Un rappel a déjà été envoyé il y a moins d'un jour."
             )
+            raise ApiError(409, ErrorCode.ALREADY_REMINDED, said)
         await outbox.remind_now(conn, thread, reminded_at)
     await wake_delivery(ctx.bus)
     return {"reminded_at": iso(reminded_at)}
@@ -515,53 +540,149 @@ async def change_message(
     return data
 
 
-def _reached(family: dict[str, Any]) -> bool:
-    return any(at for g in family["guardians"] for at in g["delivered"].values())
-
-
 async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
-    children = await store.thread_children(ctx.pool, thread_id)
+    return await _board(ctx, user, visible, utcnow())
+
+
+def _guardian_api(
+    person: User, read: asyncpg.Record, delivered: dict[str, dt.datetime | None]
+) -> dict[str, Any]:
+    return {
+        "user_id": str(person.id),
+        "display_name": person.display_name,
+        "read_seq": read["read_seq"],
+        "read_at": iso(read["read_at"]),
+        "delivered": {channel: iso(at) for channel, at in delivered.items()},
+    }
+
+
+async def _digests(
+    ctx: Context, thread: asyncpg.Record, people: list[UUID], reads: dict[UUID, asyncpg.Record]
+) -> tuple[dict[UUID, dt.datetime], dict[UUID, dt.date | None]]:
+    """Who was told by a 17:00 digest listing the thread (sent after it was
+    written and before they read it), and the day of each one's latest digest."""
+    runs = await delivery_log.first_digests(ctx.pool, people, thread["created_at"])
+    told = {
+        person: run.first_since
+        for person, run in runs.items()
+        if run.first_since is not None
+        and (reads[person]["first_read_at"] is None or run.first_since <= reads[person]["first_read_at"])
+    }
+    return told, {person: run.last_day for person, run in runs.items()}
+
+
+async def _outlooks(
+    ctx: Context,
+    thread: asyncpg.Record,
+    waiting: list[UUID],
+    people: dict[UUID, User],
+    reads: dict[UUID, asyncpg.Record],
+    last_digests: dict[UUID, dt.date | None],
+) -> dict[UUID, board.Outlook]:
+    """What the worker will do for the guardians nothing reached yet."""
+    prefs = await accounts.preferences_of(ctx.pool, waiting)
+    pushes = await delivery_log.users_with_push(ctx.pool, waiting)
+    planned = await delivery_log.planned_deliveries(ctx.pool, thread["id"])
+    return {
+        g: board.Outlook(
+            recipient=Recipient(
+                is_author=g == thread["author_id"],
+                read_seq=reads[g]["read_seq"],
+                has_push=g in pushes,
+                has_email=bool(people[g].email),
+                preferences=Preferences(
+                    prefs[g]["email"], prefs[g]["push"], prefs[g]["quiet_start"], prefs[g]["quiet_end"]
+                ),
+            ),
+            planned=[board.Planned(p.due_at, p.first_due_at) for p in planned.get(g, [])],
+            last_digest_day=last_digests.get(g),
+        )
+        for g in waiting
+    }
+
+
+async def _board(ctx: Context, user: User, visible: Visible, now: dt.datetime) -> dict[str, Any]:
+    """The receipts: each family's state, from the read positions, the
+    signatures, the delivery log, the outbox and the guardians' preferences."""
+    thread = visible.thread
+    thread_id = thread["id"]
+    pupils = await directory.children_in_school_order(
+        ctx.pool, await store.thread_children(ctx.pool, thread_id)
+    )
+    # Class by class in school order (the store's), then by name without case or accents.
+    rank = {klass: i for i, klass in enumerate(dict.fromkeys(p["class_id"] for p in pupils))}
+    pupils.sort(key=lambda p: (rank[p["class_id"]], identity_text(f"{p['first_name']} {p['last_name']}")))
+    children = [p["id"] for p in pupils]
     guardians = await directory.guardians_of(ctx.pool, children)
-    names = await directory.child_names(ctx.pool, children)
     reads = await store.member_reads(ctx.pool, thread_id)
     acks = await store.acks_of(ctx.pool, thread_id)
-    people = await accounts.users_by_id(ctx.pool, list({g for gs in guardians.values() for g in gs}))
+    # The guardians who are members of the thread (a guardian added later is not).
+    members = {c: [g for g in guardians[c] if g in reads] for c in children}
+    everyone = list({g for gs in members.values() for g in gs})
+    people = await accounts.users_by_id(ctx.pool, everyone)
     delivered = await delivery_log.delivered_times(ctx.pool, thread_id)
+    by_digest, last_digests = await _digests(ctx, thread, everyone, reads)
+    for g in everyone:
+        delivered[g]["digest"] = by_digest.get(g)
+
+    def reached(g: UUID) -> bool:
+        return any(delivered[g].values())
+
+    def first_read(c: UUID) -> dt.datetime | None:
+        return min((reads[g]["first_read_at"] for g in members[c] if reads[g]["first_read_at"]), default=None)
+
+    undecided = [c for c in children if not (c in acks or first_read(c) or any(map(reached, members[c])))]
+    waiting = [g for c in undecided for g in members[c]]
+    outlooks = await _outlooks(ctx, thread, waiting, people, reads, last_digests) if waiting else {}
+    jobs, days = [], None
+    if waiting:
+        expanding = await delivery_log.jobs_to_expand(ctx.pool, thread_id)
+        jobs = [board.Job(j.kind, j.seq, j.urgent, j.due_at) for j in expanding]
+        days = await calendar.school_calendar(ctx.pool, thread["school_id"])
+
     families: list[dict[str, Any]] = []
-    for child_id in children:
-        members = [g for g in guardians[child_id] if g in reads]
-        first_reads = [reads[g]["first_read_at"] for g in members if reads[g]["first_read_at"]]
+    for pupil in pupils:
+        child_id = pupil["id"]
+        read_at = first_read(child_id)
+        verdict = board.family_state(
+            read=read_at is not None,
+            acked=child_id in acks,
+            reached=any(map(reached, members[child_id])),
+            notices=[
+                board.next_notice(outlooks[g], jobs, now, days) for g in members[child_id] if g in outlooks
+            ],
+        )
         families.append(
             {
-                "child": {"id": str(child_id), "display_name": names.get(child_id, "")},
-                "read_at": iso(min(first_reads)) if first_reads else None,
+                "child": {"id": str(child_id), "display_name": f"{pupil['first_name']} {pupil['last_name']}"},
+                "class": {"id": str(pupil["class_id"]), "name": pupil["class_name"]}
+                if pupil["class_id"]
+                else None,
+                "read_at": iso(read_at),
                 "acked_at": iso(acks[child_id]["acked_at"]) if child_id in acks else None,
                 "acked_on_paper": bool(child_id in acks and acks[child_id]["on_paper"]),
-                "guardians": [
-                    {
-                        "user_id": str(g),
-                        "display_name": people[g].display_name,
-                        "read_seq": reads[g]["read_seq"],
-                        "read_at": iso(reads[g]["read_at"]),
-                        "delivered": {channel: iso(at) for channel, at in delivered[g].items()},
-                    }
-                    for g in members
-                ],
+                "state": verdict.state,
+                "notify_at": iso(verdict.notify_at),
+                "guardians": [_guardian_api(people[g], reads[g], delivered[g]) for g in members[child_id]],
             }
         )
-    families.sort(key=lambda f: f["child"]["display_name"])
+    classes: dict[str, dict[str, Any]] = {}
+    for f in families:
+        if f["class"]:
+            classes.setdefault(f["class"]["id"], {**f["class"], "families": 0})["families"] += 1
+    states = [f["state"] for f in families]
     return {
         "summary": {
             "families": len(families),
             "read": sum(1 for f in families if f["read_at"]),
             "acked": sum(1 for f in families if f["acked_at"]),
-            # Not read and reached by no channel: the families the school must
-            # still reach (on paper if need be).
-            # A family that signed (on paper too) was reached, whatever the channels say.
-            "unreached": sum(1 for f in families if not (f["read_at"] or f["acked_at"]) and not _reached(f)),
+            "unreached": states.count(board.UNREACHED),
+            "pending": states.count(board.PENDING),
         },
         "families": families,
+        "classes": list(classes.values()),
+        "reminded_at": iso(await store.last_reminder(ctx.pool, thread_id)),
         "thread": await thread_view(ctx, user, visible),
     }
 
@@ -571,15 +692,26 @@ class PaperSlips:
     thread: dict[str, Any]
     first: asyncpg.Record  # the message the slips reproduce
     families: list[dict[str, Any]]  # one slip each
+    later: int  # families not done yet whose own notifications are still to go...
+    later_until: str | None  # ...at the latest then ("demain à 7 h")
 
 
 async def paper_slips(ctx: Context, user: User, thread_id: UUID) -> PaperSlips:
-    """A slip for each family not reached yet: when a signature is asked, every
-    family without one (digital or on paper); otherwise every family that has
-    not read."""
-    board = await receipts(ctx, user, thread_id)
-    thread = board["thread"]
-    signed = thread["require_ack"]
-    families = [f for f in board["families"] if not (f["acked_at"] if signed else f["read_at"])]
+    """A slip for each family the school must still reach: when a signature is
+    asked, every family without one (digital or on paper); otherwise every
+    family that has not read. Not for a family still `pending`: its
+    notification goes before a slip could (a grace minute, the end of the quiet
+    hours, the 17:00 digest; a slip travels in tomorrow's schoolbag), and a
+    slip printed for it would be a second, paper, copy; it is counted apart."""
+    seen = await receipts(ctx, user, thread_id)
+    thread = seen["thread"]
+    chased = [f for f in seen["families"] if board.chased(f["state"], thread["require_ack"])]
+    later = [
+        dt.datetime.fromisoformat(f["notify_at"]) for f in seen["families"] if f["state"] == board.PENDING
+    ]
     first = (await store.messages(ctx.pool, thread_id, 0, 1))[0]
-    return PaperSlips(thread, first, families)
+    now = utcnow()
+    until = None
+    if later:
+        until = "quelques instants" if max(later) <= now else board.spoken_time(max(later), now)
+    return PaperSlips(thread, first, chased, len(later), until)

@@ -56,6 +56,9 @@ def thread_to_api(thread: asyncpg.Record, author: User, member: Member | None) -
         "require_ack": thread["require_ack"],
         "acked_at": iso(member.acked_at) if member else None,
         "urgent": thread["urgent"],
+        # The school asks a family why its child missed the roll call (absences'
+        # roll call): the only absence threads the staff start.
+        "unexplained": thread["kind"] == "absence" and author.is_staff,
         "slots": None,
     }
 
@@ -421,15 +424,27 @@ async def record_paper_ack(
     )
 
 
+REMINDER_INTERVAL = dt.timedelta(days=1)  # at most one "Relancer" per thread in that time
+
+
 async def claim_reminder(conn: Connection, thread_id: UUID, by: UUID) -> dt.datetime | None:
     """Take today's reminder; None when one was sent less than a day ago."""
     reminded_at: dt.datetime | None = await conn.fetchval(
         """INSERT INTO thread_reminders (thread_id, reminded_at, reminded_by) VALUES ($1, now(), $2)
            ON CONFLICT (thread_id) DO UPDATE SET reminded_at = now(), reminded_by = $2
-           WHERE thread_reminders.reminded_at < now() - interval '1 day'
+           WHERE thread_reminders.reminded_at < now() - $3::interval
            RETURNING reminded_at""",
         thread_id,
         by,
+        REMINDER_INTERVAL,
+    )
+    return reminded_at
+
+
+async def last_reminder(conn: Conn, thread_id: UUID) -> dt.datetime | None:
+    """When the families were last reminded ("Relancer"), if ever."""
+    reminded_at: dt.datetime | None = await conn.fetchval(
+        "SELECT reminded_at FROM thread_reminders WHERE thread_id = $1", thread_id
     )
     return reminded_at
 

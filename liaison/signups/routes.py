@@ -1,7 +1,8 @@
-"""POST/GET /api/threads/{id}/signups and DELETE /api/threads/{id}/signups/{signup_id}."""
+"""Sign-ups over HTTP: signing up and withdrawing, and the staff's list, on screen and on paper."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -9,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from liaison.accounts.auth import require_user
+from liaison.core.clock import PARIS, utcnow
 from liaison.core.context import Context
 from liaison.core.errors import not_found
 from liaison.signups import service
+from liaison.web.pages import page
 from liaison.web.requests import Body, parse_body
 from liaison.web.routing import route
 
@@ -44,10 +47,42 @@ async def withdraw(request: Request) -> Response:
 
 async def staff_view(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse(await service.staff_view(Context.of(request), user, request.path_params["thread_id"]))
+    view = await service.staff_view(Context.of(request), user, request.path_params["thread_id"])
+    return JSONResponse({"slots": view.slots})
+
+
+async def printable(request: Request) -> Response:
+    """The same list on paper: each slot's families, the waiting list, the notes."""
+    user = await require_user(request)
+    view = await service.staff_view(Context.of(request), user, request.path_params["thread_id"])
+    return page(
+        __file__,
+        "signups_print.html",
+        subject=view.thread["subject"],
+        printed_on=utcnow().astimezone(PARIS).strftime("%d/%m/%Y à %H:%M"),
+        slots=[
+            {
+                "label": slot["label"],
+                "capacity": slot["capacity"],
+                "confirmed": [_line(s, view) for s in slot["signups"] if s["status"] == "confirmed"],
+                "waiting": [_line(s, view) for s in slot["signups"] if s["status"] == "waitlisted"],
+            }
+            for slot in view.slots
+        ],
+    )
+
+
+def _line(signup: dict[str, Any], view: service.StaffView) -> dict[str, str]:
+    return {
+        "child": signup["child"]["display_name"],
+        "class_name": view.class_names.get(signup["child"]["class_id"] or "", ""),
+        "guardian": signup["guardian"]["display_name"] if signup["guardian"] else "",
+        "note": signup["note"],
+    }
 
 
 routes = [
     route("/api/threads/{thread_id:uuid}/signups", GET=staff_view, POST=sign_up),
+    route("/api/threads/{thread_id:uuid}/signups/print", GET=printable),
     route("/api/threads/{thread_id:uuid}/signups/{signup_id:uuid}", DELETE=withdraw),
 ]

@@ -4,12 +4,14 @@ that confirm the first family waiting. Decided under the slot's row lock."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from liaison.accounts import store as accounts
+from liaison.core.clock import iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, not_found
 from liaison.core.events import EventType, NewEvent
@@ -51,12 +53,14 @@ async def create(
     return thread, message
 
 
-async def _family(ctx: Context, user: User, thread_id: UUID) -> UUID:
-    """The family a guardian signs up for: their first child addressed by the thread."""
+async def _family(ctx: Context, user: User, thread_id: UUID) -> list[UUID]:
+    """The family a guardian signs up for: their children addressed by the thread,
+    the one its sign-up is filed under first (as its private replies are)."""
     mine = await messaging.my_addressed_children(
         ctx, user, thread_id, "Cette proposition ne concerne pas vos enfants."
     )
-    return mine[0]
+    first = await messaging.family_child(ctx, mine)
+    return [first, *(c for c in mine if c != first)]
 
 
 async def _counts_event(current: Change, thread_id: UUID, extra: dict[str, Any]) -> None:
@@ -83,14 +87,14 @@ async def sign_up(
         slot = await store.lock_slot(current.conn, slot_id)
         if slot is None or slot["thread_id"] != thread_id:
             raise not_found()
-        existing = await store.active_for_family(current.conn, slot_id, [family])
+        existing = await store.active_for_family(current.conn, slot_id, family)  # any of its children
         if existing is not None:
             return _signup_to_api(existing), False
         if slot["closes_at"] is not None and slot["closes_at"] <= dt.datetime.now(dt.UTC):
             raise ApiError(409, ErrorCode.CLOSED, "Les inscriptions sont closes pour ce créneau.")
         full = await store.confirmed_count(current.conn, slot_id) >= slot["capacity"]
         row = await store.insert(
-            current.conn, slot_id, family, user.id, "waitlisted" if full else "confirmed", note
+            current.conn, slot_id, family[0], user.id, "waitlisted" if full else "confirmed", note
         )
         await _counts_event(current, thread_id, {"signup": _signup_to_api(row)})
     return _signup_to_api(row), True
@@ -132,22 +136,42 @@ async def slots_view(ctx: Context, user: User, thread_id: UUID) -> list[dict[str
     return [store.slot_to_api(s, mine.get(s["id"])) for s in slots]
 
 
-async def staff_view(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
-    await messaging.open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+@dataclass(frozen=True)
+class StaffView:
+    """A sign-up as its staff see it: the thread, and every slot with its families."""
+
+    thread: asyncpg.Record
+    slots: list[dict[str, Any]]
+    class_names: dict[str, str]  # class id -> name, for the printed list
+
+
+async def staff_view(ctx: Context, user: User, thread_id: UUID) -> StaffView:
+    """Each slot with its families in arrival order (the confirmed ones, then
+    the waiting list in the order it will be called), for the thread's staff."""
+    visible = await messaging.open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
     slots = await store.slots_of(ctx.pool, thread_id)
     rows = await store.names(ctx.pool, thread_id)
-    names = await directory.child_names(ctx.pool, list({r["child_id"] for r in rows}))
+    children = await directory.children_by_id(ctx.pool, list({r["child_id"] for r in rows}))
     people = await accounts.users_by_id(ctx.pool, list({r["user_id"] for r in rows}))
     by_slot: dict[UUID, list[dict[str, Any]]] = {s["id"]: [] for s in slots}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r["status"] != "confirmed"):  # stable: arrival order within
+        child = children.get(r["child_id"])
         by_slot[r["slot_id"]].append(
             {
                 "signup_id": str(r["id"]),
                 "status": r["status"],
-                "child": {"id": str(r["child_id"]), "display_name": names.get(r["child_id"], "")},
+                "child": {
+                    "id": str(r["child_id"]),
+                    "display_name": f"{child['first_name']} {child['last_name']}" if child else "",
+                    "class_id": str(child["class_id"]) if child else None,
+                },
                 "guardian": people[r["user_id"]].to_api() if r["user_id"] in people else None,
                 "note": r["note"],
-                "signed_up_at": r["created_at"].isoformat(),
+                "signed_up_at": iso(r["created_at"]),
             }
         )
-    return {"slots": [{**store.slot_to_api(s, None), "signups": by_slot[s["id"]]} for s in slots]}
+    return StaffView(
+        thread=visible.thread,
+        slots=[{**store.slot_to_api(s, None), "signups": by_slot[s["id"]]} for s in slots],
+        class_names={str(c["class_id"]): c["class_name"] for c in children.values()},
+    )

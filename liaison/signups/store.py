@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from liaison.core.clock import iso
 from liaison.storage.db import Conn, Connection, fetch_one
 
 
@@ -125,6 +126,6 @@ def slot_to_api(row: asyncpg.Record, mine: asyncpg.Record | None) -> dict[str, A
         "capacity": row["capacity"],
         "confirmed": row["confirmed"],
         "waitlisted": row["waitlisted"],
-        "closes_at": row["closes_at"].isoformat() if row["closes_at"] else None,
+        "closes_at": iso(row["closes_at"]),
         "mine": {"signup_id": str(mine["id"]), "status": mine["status"]} if mine else None,
     }

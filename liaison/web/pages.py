@@ -10,10 +10,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from liaison.core import french
+
 
 @cache
 def _environment(folder: Path) -> Environment:
-    return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
+    environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
+    environment.filters.update(french.FILTERS)  # {{ child|de }}: "d'Éden"
+    return environment
 
 
 def page(module_file: str, template: str, **context: Any) -> HTMLResponse:

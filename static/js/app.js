@@ -18,9 +18,13 @@ route("/write/:kind", () => import("./views/compose.js"));
 route("/absence", () => import("./views/absence.js"));
 route("/register", () => import("./views/register.js"));
 route("/register/:classId", () => import("./views/register.js"));
+route("/roll-call", () => import("./views/roll-call.js"));
+route("/roll-call/:classId", () => import("./views/roll-call.js"));
+route("/day", () => import("./views/day.js"));
 route("/agenda", () => import("./views/agenda.js"));
 route("/preferences", () => import("./views/preferences.js"));
 route("/staff", () => import("./views/staff.js"));
+route("/calendar", () => import("./views/calendar.js"));
 route("/blog", () => import("./views/blog.js"));
 route("/blog/:classId", () => import("./views/blog.js"));
 route("/posts/:id", () => import("./views/post.js"));
@@ -102,10 +106,12 @@ function signedOut() {
 
 // [path, label, icon, other paths that light the entry up]. Staff and pupils
 // write from the inbox's "Nouveau message" or the blog: five entries fit a 320 px phone.
+// The staff page (#/staff) is the school for the director, their classes for a
+// teacher: each class's register, blog and cahiers, pupils and families.
 const MENU = {
   parent: [["/inbox", "Messages", "inbox"], ["/absence", "Absence", "absence"], ["/cahier", "Cahier", "cahier", ["/posts", "/blog", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  teacher: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence"], ["/blog", "Classe", "blog", ["/posts", "/cahier", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  director: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence"], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school", ["/blog", "/posts", "/cahier", "/consent"]], ["/preferences", "Réglages", "settings"]],
+  teacher: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence", ["/roll-call"]], ["/staff", "Classes", "school", ["/blog", "/posts", "/cahier", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
+  director: [["/inbox", "Messages", "inbox"], ["/day", "Absences", "absence", ["/register"]], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school", ["/blog", "/posts", "/cahier", "/consent", "/calendar"]], ["/preferences", "Réglages", "settings"]],
   student: [["/blog", "Blog", "blog", ["/posts"]], ["/cahier", "Cahier", "cahier"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
   admin: [["/preferences", "Réglages", "settings"]],
 };

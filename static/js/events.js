@@ -12,6 +12,7 @@ export const EVENT = Object.freeze({
   SIGNUP_UPDATED: "signup.updated",
   ABSENCE_REPORTED: "absence.reported",
   ABSENCE_UNSEEN: "absence.unseen",
+  ABSENCE_CANCELLED: "absence.cancelled",
   CONSENT_UPDATED: "consent.updated",
   POST_PUBLISHED: "post.published",
   POST_SUBMITTED: "post.submitted",

@@ -101,13 +101,15 @@ async def test_a_teacher_publishes_a_photo_and_an_open_family_blog_shows_it_live
     await family.get_by_role("link", name="Blog de la classe").click()
     await wait_view(family, "blog")
     await expect(family.locator("h1")).to_have_text("Blog de la classe CP")
-    await expect(family.get_by_role("link", name="Cahier de Hugo")).to_be_visible()
+    await expect(family.get_by_role("link", name="Cahier d'Hugo")).to_be_visible()
     await expect(family.locator("details.write-box")).to_have_count(0)  # families read, comment
     await watch_live(family)
 
     teacher = await open_app(server, login=school.teachers["CP"].login, path="/#/inbox", view="inbox")
-    assert await menu(teacher) == ["Messages", "Absences", "Classe", "Agenda", "Réglages"]
-    await teacher.locator("#nav a", has_text="Classe").click()
+    assert await menu(teacher) == ["Messages", "Absences", "Classes", "Agenda", "Réglages"]
+    await teacher.locator("#nav a", has_text="Classes").click()
+    await wait_view(teacher, "staff")
+    await teacher.get_by_role("link", name="Blog et cahiers de la classe CP").click()
     await wait_view(teacher, "blog")
     await expect(teacher.get_by_role("link", name="Cahiers des élèves")).to_have_attribute(
         "href", f"#/cahier/class/{class_id}"
@@ -403,13 +405,13 @@ async def test_a_parent_adds_a_family_page_with_a_photo_and_prints_the_cahier(op
     await expect(teacher.locator("h1")).to_have_text("Cahiers de la classe CP")
     await teacher.locator(f'.pupil-links li[data-child-id="{hugo}"] a').click()
     await wait_view(teacher, "cahier")
-    await expect(teacher.locator("h1")).to_contain_text("Cahier de Hugo")
+    await expect(teacher.locator("h1")).to_contain_text("Cahier d'Hugo")
     await watch_live(teacher)
 
     family = await open_app(server, login=school.parents["cp"].login, path="/#/inbox", view="inbox")
     await family.locator("#nav a", has_text="Cahier").click()
     await wait_view(family, "cahier")
-    await expect(family.locator("h1")).to_have_text("Cahier de Hugo")
+    await expect(family.locator("h1")).to_have_text("Cahier d'Hugo")
     await write(
         family, "Ajouter une page", title, "Nous avons vu les girafes.", [photo_file("zoo.jpg", "green")]
     )

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
+from liaison.calendar.days import Calendar
 from tests.browser.conftest import (
     LIVE_TIMEOUT,
     OpenApp,
@@ -53,9 +54,10 @@ async def school(api: Clients) -> School:
     return (await build_world(api)).a
 
 
-def next_monday(today: dt.date) -> dt.date:
-    """The first Monday after today: a school day, in the future, whatever today is."""
-    return today + dt.timedelta(days=7 - today.weekday())
+def next_school_day(today: dt.date) -> dt.date:
+    """The first school day after today (the school keeps the default calendar: no
+    weekends, no Wednesday, no holidays), whatever today is."""
+    return Calendar().next_school_days(today + dt.timedelta(days=1), 1)[0]
 
 
 def assert_no_errors_but_offline(page: Page) -> None:
@@ -77,13 +79,13 @@ async def test_a_parent_reports_an_absence_and_the_teachers_open_page_shows_it(
 ):
     class_id = school.classes["CP"]
     lea = school.children["Léa"]
-    # Weekends are refused: report the next Monday, and look at that day's register.
-    day = next_monday(dt.datetime.now(PARIS).date()).isoformat()
+    # Days without school are refused: report the next school day, and look at that day's register.
+    day = next_school_day(dt.datetime.now(PARIS).date()).isoformat()
 
     teacher = await open_app(
         server, login=school.teachers["CP"].login, path=f"/#/register/{class_id}?date={day}", view="register"
     )
-    director = await open_app(server, login=school.director.login, path="/#/inbox", view="inbox")
+    director = await open_app(server, login=school.director.login, path=f"/#/day?date={day}", view="day")
     for page in (teacher, director):
         await watch_live(page)
     before = await teacher.locator("li[data-absence-id]").count()
@@ -126,12 +128,13 @@ async def test_a_parent_reports_an_absence_and_the_teachers_open_page_shows_it(
     await assert_not_reloaded(teacher)
     await screenshot(teacher, "register-live")
 
-    # The director's inbox, open all along, has the report's thread.
-    thread_row = director.locator(f'li[data-thread-id="{thread_id}"]')
-    await expect(thread_row).to_be_visible(timeout=LIVE_TIMEOUT)
-    await expect(thread_row.locator(".subject")).to_contain_text("Absence de Léa")
+    # The director's day ("La journée"), open all along, has it; her inbox does not
+    # (only the flagged absences go there).
+    on_day = director.locator(f'li[data-absence-id="{row["id"]}"]')
+    await expect(on_day).to_be_visible(timeout=LIVE_TIMEOUT)
+    await expect(on_day.locator(".name")).to_contain_text("Léa")
     await assert_not_reloaded(director)
-    await screenshot(director, "inbox-absence-live")
+    await screenshot(director, "day-absence-live")
 
     for page in (parent, teacher, director):
         assert_no_page_errors(page)
@@ -254,7 +257,7 @@ async def test_a_signup_fills_up_and_the_fifth_family_goes_on_the_waiting_list(o
     slot = first.locator(f'li.slot[data-slot-id="{slot_id}"]')
     await expect(slot.locator(".status")).to_have_text("4 places restantes sur 4")
     await slot.get_by_role("button", name="Je m'inscris").click()
-    await expect(slot.locator(".mine.confirmed")).to_have_text("Vous êtes inscrit(e).")
+    await expect(slot.locator(".mine.confirmed")).to_have_text("Votre inscription est confirmée.")
     await expect(slot.locator(".status")).to_have_text("3 places restantes sur 4")
 
     # Three more families sign up from their phones: the open page follows.

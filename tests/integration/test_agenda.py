@@ -8,6 +8,9 @@ from urllib.parse import urlsplit
 import httpx
 from icalendar import Calendar
 
+from liaison.web.qr import qr_svg
+from tests.world import announce, open_signup, write_direct
+
 
 def event(title: str, days: int = 7, **extra) -> dict:
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=days)
@@ -93,3 +96,108 @@ async def test_who_may_read_and_write_the_agenda(api, world):
     assert (
         await api(a.teachers["CP"].token).post(f"/api/schools/{a.id}/events", json=event("École"))
     ).status_code == 403
+
+
+def date(days: int, **extra) -> dict:
+    """The body of PUT /api/threads/{id}/agenda: the title is the message's subject."""
+    return {k: v for k, v in event("", days, **extra).items() if k != "title"}
+
+
+async def calendar(url: str) -> list:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(url)
+    assert response.status_code == 200, response.text
+    return Calendar.from_ical(response.content).walk("VEVENT")
+
+
+async def test_an_announcement_puts_its_date_in_the_agenda(server, api, world):
+    a = world.a
+    cp_teacher, director = api(a.teachers["CP"].token), api(a.director.token)
+    made = await announce(cp_teacher, "Réunion de rentrée CP", class_ids=[a.classes["CP"]])
+    thread_id = made.json()["thread"]["id"]
+    when = date(10, description="Salle polyvalente")
+    put = await cp_teacher.put(f"/api/threads/{thread_id}/agenda", json=when)
+    assert put.status_code == 200, put.text
+    (created,) = put.json()["events"]
+    assert created["title"] == "Réunion de rentrée CP" and created["class_id"] == a.classes["CP"]
+    assert created["thread_id"] == thread_id and created["signup_thread_id"] is None
+    assert created["starts_at"] == when["starts_at"].replace("Z", ".000Z")
+    assert created["location"] == "Musée des Confluences" and created["description"] == "Salle polyvalente"
+
+    # The class's families see it, with the way back to the message; in the feed too.
+    listed = (await api(a.parents["cp"].token).get(f"/api/classes/{a.classes['CP']}/events")).json()["events"]
+    assert [e["id"] for e in listed if e["thread_id"] == thread_id] == [created["id"]]
+    sophie_url = local(server, (await api(a.parents["cp"].token).get("/api/me/calendar")).json()["url"])
+    (shown,) = [e for e in await calendar(sophie_url) if str(e["SUMMARY"]) == "Réunion de rentrée CP"]
+    assert str(shown["URL"]).endswith(f"/#/threads/{thread_id}")
+
+    # Setting it again moves it (never a second copy); DELETE takes it away.
+    moved = await cp_teacher.put(f"/api/threads/{thread_id}/agenda", json=date(11, location=""))
+    (again,) = moved.json()["events"]
+    assert again["starts_at"] > created["starts_at"] and again["location"] == ""
+    listed = (await cp_teacher.get(f"/api/classes/{a.classes['CP']}/events")).json()["events"]
+    assert [e["id"] for e in listed if e["thread_id"] == thread_id] == [again["id"]]
+    assert (await cp_teacher.delete(f"/api/threads/{thread_id}/agenda")).status_code == 204
+    listed = (await cp_teacher.get(f"/api/classes/{a.classes['CP']}/events")).json()["events"]
+    assert not [e for e in listed if e["thread_id"] == thread_id]
+
+    # Two classes: one event in each class's agenda, once in a feed that follows both.
+    both = await announce(director, "Photo de classe", class_ids=[a.classes["CP"], a.classes["CE1"]])
+    both_id = both.json()["thread"]["id"]
+    put = await director.put(f"/api/threads/{both_id}/agenda", json=date(12))
+    assert sorted(e["class_id"] for e in put.json()["events"]) == sorted([a.classes["CP"], a.classes["CE1"]])
+    claire_url = local(server, (await api(a.parents["both"].token).get("/api/me/calendar")).json()["url"])
+    assert [str(e["SUMMARY"]) for e in await calendar(claire_url)].count("Photo de classe") == 1
+
+    # The whole school: one school-wide event; a sign-up keeps its link to the slots.
+    school = await announce(director, "Kermesse de juin")
+    put = await director.put(f"/api/threads/{school.json()['thread']['id']}/agenda", json=date(40))
+    assert [e["class_id"] for e in put.json()["events"]] == [None]
+    signup = await open_signup(cp_teacher, "Goûter", {"Gâteaux": 3}, class_ids=[a.classes["CP"]])
+    signup_id = signup.json()["thread"]["id"]
+    put = await cp_teacher.put(f"/api/threads/{signup_id}/agenda", json=date(13))
+    assert put.json()["events"][0]["signup_thread_id"] == signup_id
+
+
+async def test_who_may_put_a_message_date_in_the_agenda(api, world):
+    a, b = world.a, world.b
+    director, cp_teacher = api(a.director.token), api(a.teachers["CP"].token)
+    when = date(9)
+    whole = (await announce(director, "Grève jeudi")).json()["thread"]["id"]
+    ce1 = (await announce(api(a.teachers["CE1"].token), "Piscine", class_ids=[a.classes["CE1"]])).json()
+    conversation = (await write_direct(cp_teacher, a.children["Hugo"])).json()["thread"]["id"]
+    for token, thread_id, status in (
+        (a.parents["both"].token, whole, 403),  # a family reads it, does not file it
+        (a.teachers["CP"].token, whole, 403),  # the school's agenda is the direction's
+        (a.teachers["CP"].token, ce1["thread"]["id"], 404),  # not a member of it
+        (b.director.token, whole, 404),
+        (a.teachers["CP"].token, conversation, 403),  # a conversation has no date to share
+    ):
+        response = await api(token).put(f"/api/threads/{thread_id}/agenda", json=when)
+        assert response.status_code == status, (token, response.text)
+        assert (await api(token).delete(f"/api/threads/{thread_id}/agenda")).status_code == status
+    assert (await api().put(f"/api/threads/{whole}/agenda", json=when)).status_code == 401
+    backwards = await director.put(
+        f"/api/threads/{whole}/agenda",
+        json={"starts_at": "2026-12-03T10:00:00Z", "ends_at": "2026-12-03T09:00:00Z"},
+    )
+    assert backwards.status_code == 422 and "ends_at" in backwards.json()["error"]["fields"]
+    bad = await director.put(f"/api/threads/{whole}/agenda", json={"starts_at": "demain", "ends_at": "x"})
+    assert bad.status_code == 422
+    unknown = await director.put(f"/api/threads/{whole}/agenda", json={**when, "title": "x"})
+    assert unknown.status_code == 422  # the title is the message's subject
+    listed = (await director.get(f"/api/schools/{a.id}/events")).json()["events"]
+    assert not [e for e in listed if e["thread_id"] == whole]  # nothing was written
+
+
+async def test_the_feed_address_as_a_qr_code(api, world):
+    parent = api(world.a.parents["cp"].token)
+    url = (await parent.get("/api/me/calendar")).json()["url"]
+    response = await parent.get("/api/me/calendar/qr")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert "no-store" in response.headers["cache-control"]
+    assert response.content.startswith(b"<?xml") and b"<svg" in response.content
+    # The very code of the webcal: address, drawn on the server.
+    assert response.content == qr_svg("webcal:" + url.split(":", 1)[1], "Adresse de votre agenda Liaison")
+    assert (await api().get("/api/me/calendar/qr")).status_code == 401

@@ -370,6 +370,9 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
         if page["title"] == "Ma maison"
     ]
     assert len(drawings) == 1
+    # Search in French works on the embedded PostgreSQL, which has no `unaccent`.
+    found = httpx.get(f"http://127.0.0.1:{port}/api/search", params={"q": "SORTIES"}, headers=auth)
+    assert "Sortie de vendredi" in [r["thread"]["subject"] for r in found.json()["results"]], found.text
     photo = httpx.get(f"http://127.0.0.1:{port}{drawings[0]['media'][0]['url']}", headers=auth)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     assert (data_dir / "secret_key").stat().st_mode & 0o777 == 0o600

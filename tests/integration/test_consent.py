@@ -237,3 +237,160 @@ async def test_a_pupils_submission_is_published_only_with_consent(api, world):
     response = await teacher.post(f"/api/posts/{submitted}/publish")
     assert response.status_code == 200 and response.json()["status"] == "published"
     assert (await api(a.parents["cp"].token).get(photo["url"])).status_code == 200
+
+
+# -- asking the families who have not answered, on screen and on paper --------------------
+
+
+async def consent_notices(db, *child_ids: str) -> set[tuple[uuid.UUID, str, str, str]]:
+    """The pending consent reminders about these children: (user, child, name, url)."""
+    rows = await db.fetch(
+        """SELECT user_id, key, name, url FROM activity_notices
+           WHERE kind = 'consent' AND state = 'pending' AND key = ANY($1::uuid[])""",
+        [uuid.UUID(c) for c in child_ids],
+    )
+    return {(r["user_id"], str(r["key"]), r["name"], r["url"]) for r in rows}
+
+
+async def test_the_class_staff_remind_those_who_have_not_answered_once_a_day(api, db, world):
+    a, b = world.a, world.b
+    lea, hugo, cp = a.children["Léa"], a.children["Hugo"], a.classes["CP"]
+    claire, sophie = a.parents["both"], a.parents["cp"]
+    teacher, director = api(a.teachers["CP"].token), api(a.director.token)
+    url = f"/api/classes/{cp}/image-consents/remind"
+
+    overview = (await teacher.get(f"/api/classes/{cp}/image-consents")).json()
+    assert overview["reminded_at"] is None and overview["next_reminder_at"] is None
+    lea_row = next(c for c in overview["children"] if c["id"] == lea)
+    assert lea_row["first_name"] == "Léa"
+    assert [(g["display_name"].split()[0], g["granted"], g["activated"]) for g in lea_row["guardians"]] == [
+        ("Claire", None, True),
+        ("Paul", None, False),
+    ]
+
+    # Who may: the class's teacher and the directors; another teacher of the school 403,
+    # the families, a pupil and another school 404 (they do not see the overview).
+    assert (await api(a.teachers["CE1"].token).post(url)).status_code == 403
+    assert (await api(world.admin).post(url)).status_code == 403
+    for outsider in (claire, sophie, b.director, b.teachers["CM1"]):
+        assert (await api(outsider.token).post(url)).status_code == 404, outsider
+    assert (await api().post(url)).status_code == 401
+    assert (await teacher.post(f"/api/classes/{uuid.uuid4()}/image-consents/remind")).status_code == 404
+    assert await consent_notices(db, lea, hugo) == set()
+
+    response = await teacher.post(url)
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    # Claire (Léa) and Sophie (Hugo) are told; Paul has no account yet: his form is printed.
+    assert answer["guardians"] == 2 and answer["children"] == 2 and answer["without_account"] == 1
+    assert answer["reminded_at"].endswith("Z") and answer["next_reminder_at"] > answer["reminded_at"]
+    assert await consent_notices(db, lea, hugo) == {
+        (uuid.UUID(claire.user_id), lea, "Léa", "/#/consent"),
+        (uuid.UUID(sophie.user_id), hugo, "Hugo", "/#/consent"),
+    }
+
+    # Once a day: again, by anyone, is 409 and says when the next one may go.
+    response = await director.post(url)
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "already_reminded"
+    assert error["reminded_at"] == answer["reminded_at"]
+    assert error["next_reminder_at"] == answer["next_reminder_at"]
+    overview = (await director.get(f"/api/classes/{cp}/image-consents")).json()
+    assert overview["reminded_at"] == answer["reminded_at"]
+    assert overview["next_reminder_at"] == answer["next_reminder_at"]
+
+    # Claire opens her consent screen: her reminder waiting there is read. Sophie refuses
+    # for Hugo: answered, not reminded again, and a "no" is not pressed.
+    assert (await api(claire.token).get(f"/api/children/{lea}/image-consent")).status_code == 200
+    await consent(api(sophie.token), hugo, False)
+    assert await consent_notices(db, lea, hugo) == set()
+
+    # A day later: only those still silent, about children nobody refused.
+    await db.execute(
+        "UPDATE consent_reminders SET reminded_at = now() - interval '25 hours' WHERE class_id = $1",
+        uuid.UUID(cp),
+    )
+    response = await director.post(url)
+    assert response.status_code == 201, response.text
+    assert response.json()["guardians"] == 1 and response.json()["without_account"] == 1
+    assert await consent_notices(db, lea, hugo) == {(uuid.UUID(claire.user_id), lea, "Léa", "/#/consent")}
+
+
+async def test_printed_forms_and_a_signed_one_recorded_by_the_teacher(api, server, db, world):
+    a, b = world.a, world.b
+    lea, hugo, cp = a.children["Léa"], a.children["Hugo"], a.classes["CP"]
+    teacher = api(a.teachers["CP"].token)
+    claire = api(a.parents["both"].token)
+    forms = f"/api/classes/{cp}/image-consents/forms"
+
+    # The class's forms: every child still waiting for an answer, each guardian to sign.
+    response = await teacher.get(forms)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    page = response.text
+    assert page.count('class="form"') == 2 and "Léa Martin" in page and "Hugo Petit" in page
+    assert "Paul Martin" in page and "Claire Martin" in page
+    assert page.count("J'accepte") == page.count("Je refuse") == 3  # one line per guardian
+    # Sophie refuses for Hugo: his form is no longer among the class's, but can be printed alone.
+    await consent(api(a.parents["cp"].token), hugo, False)
+    page = (await teacher.get(forms)).text
+    assert page.count('class="form"') == 1 and "Hugo Petit" not in page
+    page = (await teacher.get(forms, params={"child_id": hugo})).text
+    assert page.count('class="form"') == 1 and "Hugo Petit" in page and "A déjà répondu dans Liaison" in page
+    assert (await teacher.get(forms, params={"child_id": a.children["Noah"]})).status_code == 404
+    assert (await teacher.get(forms, params={"child_id": "Léa"})).status_code == 422
+    assert (await api(a.teachers["CE1"].token).get(forms)).status_code == 200  # staff of the school
+    for outsider in (a.parents["both"], b.director):
+        assert (await api(outsider.token).get(forms)).status_code == 404
+
+    # Paul, without an account, signs his form: the teacher records it. Everyone is told live.
+    overview = (await teacher.get(f"/api/classes/{cp}/image-consents")).json()
+    lea_row = next(c for c in overview["children"] if c["id"] == lea)
+    paul_id = next(g["user_id"] for g in lea_row["guardians"] if g["display_name"].startswith("Paul"))
+    paper = f"/api/children/{lea}/image-consent/paper"
+    live = await Live.connect(server.url, a.parents["both"].token)
+    response = await teacher.post(paper, json={"guardian_id": paul_id, "granted": True})
+    assert response.status_code == 200, response.text
+    paul_row = next(g for g in response.json()["guardians"] if g["user_id"] == paul_id)
+    assert paul_row["granted"] is True and paul_row["on_paper"] is True
+    event = await live.next("consent.updated")
+    assert next(g for g in event["data"]["guardians"] if g["user_id"] == paul_id)["on_paper"] is True
+    await live.close()
+    recorded = await db.fetchval(
+        "SELECT recorded_by FROM image_consents WHERE child_id = $1 AND guardian_id = $2",
+        uuid.UUID(lea),
+        uuid.UUID(paul_id),
+    )
+    assert recorded == uuid.UUID(a.teachers["CP"].user_id)
+    await consent(claire, lea)
+    assert (await claire.get(f"/api/children/{lea}/image-consent")).json()["consented"] is True
+    page = (await teacher.get(forms, params={"child_id": lea})).text
+    assert "A déjà répondu : accepte" in page  # Paul, on paper
+
+    # Who may: the class's teacher and the directors; a guardian answers for themselves.
+    body = {"guardian_id": paul_id, "granted": False}
+    assert (await api(a.teachers["CE1"].token).post(paper, json=body)).status_code == 403
+    assert (await claire.post(paper, json=body)).status_code == 403
+    for outsider in (a.parents["cp"], b.director):
+        assert (await api(outsider.token).post(paper, json=body)).status_code == 404
+    response = await teacher.post(paper, json={"guardian_id": a.parents["cp"].user_id, "granted": True})
+    assert response.status_code == 422 and "guardian_id" in response.json()["error"]["fields"]
+    response = await teacher.post(paper, json={"guardian_id": "Paul", "granted": True})
+    assert response.status_code == 422 and "guardian_id" in response.json()["error"]["fields"]
+    response = await teacher.post(paper, json={"guardian_id": paul_id, "granted": "oui"})
+    assert response.status_code == 422 and "granted" in response.json()["error"]["fields"]
+    assert (
+        await teacher.post(f"/api/children/{uuid.uuid4()}/image-consent/paper", json=body)
+    ).status_code == 404
+    assert await db.fetchval(
+        "SELECT granted FROM image_consents WHERE child_id = $1 AND guardian_id = $2",
+        uuid.UUID(lea),
+        uuid.UUID(paul_id),
+    )  # nothing refused was written
+
+    # Paul answers himself later: his own answer, no longer "on paper".
+    paul = await activate_paul(api, a)
+    view = await consent(api(paul.token), lea, True)
+    assert next(g for g in view["guardians"] if g["user_id"] == paul_id)["on_paper"] is False

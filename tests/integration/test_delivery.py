@@ -45,7 +45,7 @@ from tests.conftest import (
     start_own_server,
 )
 from tests.receivers import Mail, PushReceiver, SmtpReceiver
-from tests.world import World, build_world, open_signup, thread_and_message
+from tests.world import World, build_world, calendar_of, open_signup, thread_and_message
 from tests.world import announce as post_announcement
 from tests.world import write_direct as post_direct
 
@@ -370,7 +370,10 @@ async def test_read_or_signed_while_held_is_not_sent(dapi, world, push, pool, cl
     assert done["marc"]["state"] == "sent"
 
     # The reminder to sign, held by the night too; Marc signs meanwhile, Sophie does not.
-    reminder_due = created(message) + dt.timedelta(hours=dserver.settings.escalation_reminder_hours)
+    calendar = await calendar_of(sophie, a.id)  # days off do not count in the delay
+    reminder_due = calendar.add_school_time(
+        created(message), dt.timedelta(hours=dserver.settings.escalation_reminder_hours)
+    )
     await loop.at(next_paris_time(22, max(reminder_due, loop.now)))
     held = await rows("reminder")
     assert {r["state"] for r in held.values()} == {"queued"}
@@ -509,7 +512,9 @@ async def test_digest_at_five_once_a_day(dapi, world, smtp, pool, clocked):
     t3, last = await announce(teacher, "Déjà lu", class_ids=[a.classes["CP"]])
     assert (await sophie.post(f"/api/threads/{t3['id']}/read", json={"seq": 1})).status_code == 204
     address = email_of(world, "cp")
-    five = next_paris_time(17, created(last) + dt.timedelta(minutes=2))
+    # No digest on a day off (the school's calendar): 17:00 of a school day.
+    calendar = await calendar_of(director, a.id)
+    five = calendar.next_school_moment(next_paris_time(17, created(last) + dt.timedelta(minutes=2)))
     loop = await clocked()
 
     await loop.at(five - dt.timedelta(minutes=1))
@@ -529,7 +534,7 @@ async def test_digest_at_five_once_a_day(dapi, world, smtp, pool, clocked):
     await other.at(five + dt.timedelta(hours=2))
     assert len(mails_to(smtp, address)) == 1
     # The next day, still unread: the next digest.
-    await loop.at(next_paris_time(17, five + dt.timedelta(hours=1)))
+    await loop.at(calendar.next_school_moment(next_paris_time(17, five + dt.timedelta(hours=1))))
     assert len(mails_to(smtp, address)) == 2
 
 
@@ -551,26 +556,30 @@ async def test_escalation_reminder_push_then_email_then_paper(
     assert (await sophie.post(f"/api/threads/{thread['id']}/ack")).status_code == 200
     assert (await marc.post(f"/api/threads/{thread['id']}/read", json={"seq": 1})).status_code == 204
     start = created(message)
-    reminder_after = dt.timedelta(hours=dserver.settings.escalation_reminder_hours)
-    email_after = dt.timedelta(hours=dserver.settings.escalation_email_hours)
+    # Days off of the school do not count in the delays (its calendar).
+    calendar = await calendar_of(director, a.id)
+    reminder_at = calendar.add_school_time(
+        start, dt.timedelta(hours=dserver.settings.escalation_reminder_hours)
+    )
+    email_at = calendar.add_school_time(start, dt.timedelta(hours=dserver.settings.escalation_email_hours))
     loop = await clocked()
 
     await loop.at(start + dt.timedelta(seconds=GRACE + 1))
     [first] = await push.wait_for(1)
     assert first.subscription_id == "claire" and not first.payload["body"].startswith("Rappel")
-    await loop.at(start + reminder_after - dt.timedelta(minutes=1))
+    await loop.at(reminder_at - dt.timedelta(minutes=1))
     assert len(push.attempts) == 1
 
-    await loop.at(start + reminder_after + dt.timedelta(minutes=1))
+    await loop.at(reminder_at + dt.timedelta(minutes=1))
     reminders = (await push.wait_for(3))[1:]
     assert sorted(d.subscription_id for d in reminders) == ["claire", "marc"]
     for reminder in reminders:
         assert reminder.payload["body"] == "Rappel : signature attendue — Autorisation de sortie"
     assert smtp.mails == []
 
-    await loop.at(start + email_after - dt.timedelta(minutes=1))
+    await loop.at(email_at - dt.timedelta(minutes=1))
     assert smtp.mails == []
-    await loop.at(start + email_after + dt.timedelta(minutes=1))
+    await loop.at(email_at + dt.timedelta(minutes=1))
     mails = await smtp.wait_for(2)
     assert sorted(m.rcpt_tos[0] for m in mails) == sorted([email_of(world, "both"), email_of(world, "ce1")])
     for mail in mails:

@@ -1,4 +1,5 @@
-"""The authorisation matrix of the everyday uses (issue 5): absences, the board,
+"""The authorisation matrix of the everyday uses (issues 5 and 12): absences (reports,
+cancelling, the registers, the roll call), the board,
 sign-ups, recalled and scheduled messages, the agenda.
 
 Each role (signed out; admin; school A's director, CP teacher, CE1 teacher,
@@ -14,6 +15,8 @@ import uuid
 
 import pytest
 
+from liaison.calendar.days import Calendar
+from liaison.core.clock import paris_today
 from tests.conftest import Clients
 from tests.world import World, announce, build_world, open_signup
 
@@ -32,8 +35,14 @@ OK = (200, 201, 202, 204)
 MATRIX = {
     # Hugo's absence: only his family reports; the staff of the school know he exists.
     "report_absence_hugo": expect(401, 404, 403, 403, 403, OK, 404, 404, 404, 404),
-    # The CP register: the staff of the school (and the admin); nobody else.
-    "cp_register": expect(401, OK, OK, OK, OK, 404, 404, 404, 404, 404),
+    # The CP register: a reason is health data, its teachers and the director only.
+    "cp_register": expect(401, 403, OK, OK, 403, 404, 404, 404, 404, 404),
+    # The school's day: the director.
+    "school_register": expect(401, 403, OK, 403, 403, 404, 404, 404, 404, 404),
+    # The CP roll call: its teachers.
+    "cp_roll_call": expect(401, 403, 403, OK, 403, 404, 404, 404, 404, 404),
+    # Hugo's reported absence: only his family cancels; who reads the register knows it.
+    "cancel_absence_hugo": expect(401, 403, 403, 403, 404, OK, 404, 404, 404, 404),
     # The check time: the director (and the admin).
     "check_time": expect(401, OK, OK, 403, 403, 403, 403, 404, 404, 404),
     # The board of the CP teacher's announcement asking for a signature.
@@ -43,6 +52,9 @@ MATRIX = {
     # The CP sign-up: its families volunteer; the names are for its staff.
     "sign_up": expect(401, 404, 403, 403, 404, OK, 404, 404, 404, 404),
     "signup_names": expect(401, 404, OK, OK, 404, 403, 404, 404, 404, 404),
+    "signup_print": expect(401, 404, OK, OK, 404, 403, 404, 404, 404, 404),
+    # The sign-up's date in the CP agenda: its staff who write that agenda.
+    "signup_date": expect(401, 404, OK, OK, 404, 403, 404, 404, 404, 404),
     # The CP teacher's own message: only its author recalls or corrects it.
     "recall": expect(401, 404, 403, OK, 404, 403, 404, 404, 404, 404),
     "correct": expect(401, 404, 403, OK, 404, 403, 404, 404, 404, 404),
@@ -52,6 +64,8 @@ MATRIX = {
     "cp_agenda_read": expect(401, OK, OK, OK, OK, OK, 404, 404, 404, 404),
     "cp_agenda_write": expect(401, OK, OK, OK, 403, 403, 404, 404, 404, 404),
     "school_agenda_write": expect(401, OK, OK, 403, 403, 403, 403, 404, 404, 404),
+    # Everyone's own calendar address, as a QR code.
+    "calendar_qr": expect(401, OK, OK, OK, OK, OK, OK, OK, OK, OK),
 }
 
 
@@ -69,6 +83,12 @@ async def world(api: Clients) -> World:
     world.board_id = board.json()["thread"]["id"]
     world.signup_id = signup.json()["thread"]["id"]
     world.slot_id = signup.json()["thread"]["slots"][0]["id"]
+    day = next_school_day(skip=1).isoformat()
+    reported = await api(a.parents["cp"].token).post(
+        "/api/absences", json={"child_id": a.children["Hugo"], "start": day, "end": day, "reason": "illness"}
+    )
+    assert reported.status_code == 201, reported.text
+    world.absence_id = reported.json()["absence"]["id"]
     return world
 
 
@@ -88,11 +108,16 @@ def tokens(world) -> dict[str, str | None]:
     }
 
 
-def next_school_day() -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=3)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
+def next_school_day(skip: int = 0) -> dt.date:
+    """A school day of the default calendar (the world's schools keep it), three days on or later."""
+    return Calendar().next_school_days(paris_today() + dt.timedelta(days=3), skip + 1)[-1]
+
+
+def roll_call_day() -> dt.date:
+    days = Calendar().school_days(paris_today() - dt.timedelta(days=31), paris_today())
+    if not days:
+        pytest.skip("no school day in the last 31 days (summer holidays): no roll call to take")
+    return days[-1]
 
 
 def when(days: int) -> str:
@@ -115,6 +140,13 @@ async def call(api, client, endpoint: str, world):
         )
     if endpoint == "cp_register":
         return await client.get(f"/api/classes/{a.classes['CP']}/absences")
+    if endpoint == "school_register":
+        return await client.get(f"/api/schools/{a.id}/absences")
+    if endpoint == "cp_roll_call":
+        body = {"date": roll_call_day().isoformat(), "part": "afternoon", "absent": []}
+        return await client.post(f"/api/classes/{a.classes['CP']}/roll-call", json=body)
+    if endpoint == "cancel_absence_hugo":
+        return await client.post(f"/api/absences/{world.absence_id}/cancel")
     if endpoint == "check_time":
         return await client.put(f"/api/schools/{a.id}/absence-settings", json={"check_time": "08:20"})
     if endpoint == "board":
@@ -131,6 +163,14 @@ async def call(api, client, endpoint: str, world):
         return await client.post(f"/api/threads/{world.signup_id}/signups", json={"slot_id": world.slot_id})
     if endpoint == "signup_names":
         return await client.get(f"/api/threads/{world.signup_id}/signups")
+    if endpoint == "signup_print":
+        return await client.get(f"/api/threads/{world.signup_id}/signups/print")
+    if endpoint == "signup_date":
+        return await client.put(
+            f"/api/threads/{world.signup_id}/agenda", json={"starts_at": when(5), "ends_at": when(6)}
+        )
+    if endpoint == "calendar_qr":
+        return await client.get("/api/me/calendar/qr")
     if endpoint in ("recall", "correct"):
         # A fresh message of the CP teacher into the board thread each time.
         posted = await api(a.teachers["CP"].token).post(

@@ -54,7 +54,10 @@ async def test_announcement_reaches_families_live_and_receipts_follow(server, ap
     lea = next(f for f in board["families"] if f["child"]["id"] == a.children["Léa"])
     assert lea["read_at"] is None and lea["acked_at"] is None
     assert {g["display_name"].split()[0] for g in lea["guardians"]} == {"Claire", "Paul"}
-    assert board["summary"] == {"families": 2, "read": 1, "acked": 1, "unreached": 1}
+    # Léa's family: Claire has an address, her email waits for the grace period
+    # (or the quiet hours): pending, not unreached.
+    assert board["summary"] == {"families": 2, "read": 1, "acked": 1, "unreached": 0, "pending": 1}
+    assert (lea["state"], hugo["state"]) == ("pending", "acked") and lea["notify_at"]
 
     # The same create again (a phone retrying) gives the first result.
     replay = await announce(teacher, class_ids=[a.classes["CP"]], require_ack=True, client_id="annonce-1")
@@ -271,3 +274,29 @@ async def test_recall_and_correct(server, api, db, world):
         await api(a.teachers["CP"].token).delete(f"/api/threads/{thread_id}/messages/1")
     ).status_code == 404
     await marc_live.close()
+
+
+async def test_a_private_reply_is_filed_under_the_family_first_child(api, world):
+    """Claire has Léa in CP and Inès, the elder, in CE1. Her reply to a whole-school
+    announcement is about her family, filed under its first child in school order
+    (Léa, CP): the child under which the class lists show the family first, not
+    the eldest by birth date as before. It stays out of the teachers' sight."""
+    a = world.a
+    director = api(a.director.token)
+    thread_id = (await announce(director, "Grève jeudi")).json()["thread"]["id"]
+    claire = api(a.parents["both"].token)
+    reply = await claire.post(
+        f"/api/threads/{thread_id}/reply-privately", json={"body": "Ils resteront à la maison."}
+    )
+    assert reply.status_code == 201, reply.text
+    private = reply.json()["thread"]
+    assert private["child_id"] == a.children["Léa"] and private["class_ids"] == [a.classes["CP"]]
+    assert (await director.get(f"/api/threads/{private['id']}")).status_code == 200
+    assert (await api(a.teachers["CE1"].token).get(f"/api/threads/{private['id']}")).status_code == 404
+
+    # A class announcement addresses one of her children only: that one.
+    ce1 = await announce(api(a.teachers["CE1"].token), "Piscine", class_ids=[a.classes["CE1"]])
+    reply = await claire.post(
+        f"/api/threads/{ce1.json()['thread']['id']}/reply-privately", json={"body": "Oui"}
+    )
+    assert reply.json()["thread"]["child_id"] == a.children["Inès"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from liaison.core.clock import iso
 from liaison.core.context import Context
 from liaison.scheduling import sender, service
-from tests.world import announce, write_direct
+from tests.world import announce, calendar_of, write_direct
 
 
 async def test_a_scheduled_announcement_appears_at_its_time(server, api, db, world):
@@ -24,6 +25,10 @@ async def test_a_scheduled_announcement_appears_at_its_time(server, api, db, wor
     )
     assert response.status_code == 202, response.text
     scheduled = response.json()["scheduled"]
+    # On a day off of the school, it goes at the same time of the next school day.
+    calendar = await calendar_of(teacher, a.id)
+    assert scheduled["send_at"] == iso(calendar.next_school_moment(send_at))
+    send_at = dt.datetime.fromisoformat(scheduled["send_at"].replace("Z", "+00:00"))
     assert (await teacher.get("/api/scheduled")).json()["scheduled"][0]["id"] == scheduled["id"]
 
     sophie = api(a.parents["cp"].token)

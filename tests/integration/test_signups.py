@@ -120,3 +120,76 @@ async def test_who_may_sign_up(api, class_of_fifty):
     assert other.status_code == 404
     bad = await open_signup(teacher, "x", {}, body="y")
     assert bad.status_code == 422 and "slots" in bad.json()["error"]["fields"]
+
+
+async def test_the_staff_see_who_signed_up_live_and_on_paper(server, api, class_of_fifty):
+    thread_id, slot_id = await new_outing(api, class_of_fifty, capacity=1)
+    teacher = api(class_of_fifty["teacher"].token)
+    first, second, third = (api(t) for t in class_of_fifty["parents"][2:5])
+    watcher = await Live.connect(server.url, class_of_fifty["teacher"].token)
+    for parent, note in ((first, "Je peux conduire."), (second, ""), (third, "Après 10 h <seulement>")):
+        assert (
+            await parent.post(f"/api/threads/{thread_id}/signups", json={"slot_id": slot_id, "note": note})
+        ).status_code == 201
+        # The staff's screen hears of each sign-up (never with the names: it asks for them).
+        update = await watcher.until(
+            lambda f: f["type"] == "signup.updated" and f["data"]["thread_id"] == thread_id
+        )
+        assert "note" not in str(update["data"])
+    await watcher.close()
+
+    view = (await teacher.get(f"/api/threads/{thread_id}/signups")).json()
+    (slot,) = view["slots"]
+    assert (slot["confirmed"], slot["waitlisted"], slot["mine"]) == (1, 2, None)
+    people = [await parent.get("/api/me") for parent in (first, second, third)]
+    names = [p.json()["user"]["display_name"] for p in people]
+    children = [p.json()["children"][0] for p in people]
+    # The confirmed family, then the waiting list in the order it will be called.
+    assert [s["status"] for s in slot["signups"]] == ["confirmed", "waitlisted", "waitlisted"]
+    assert [s["guardian"]["display_name"] for s in slot["signups"]] == names
+    assert [s["child"] for s in slot["signups"]] == [
+        {"id": c["id"], "display_name": c["display_name"], "class_id": class_of_fifty["class_id"]}
+        for c in children
+    ]
+    assert [s["note"] for s in slot["signups"]] == ["Je peux conduire.", "", "Après 10 h <seulement>"]
+    assert all(s["signed_up_at"].endswith("Z") for s in slot["signups"])
+
+    # On paper: the same list, escaped, for the staff only.
+    paper = await teacher.get(f"/api/threads/{thread_id}/signups/print")
+    assert paper.status_code == 200 and paper.headers["content-type"].startswith("text/html")
+    assert paper.headers["cache-control"] == "no-store"
+    text = paper.text
+    assert "Accompagnateurs jeudi : 1 famille inscrite sur 1 place" in text
+    assert (
+        text.index(children[0]["display_name"])
+        < text.index("Liste d'attente")
+        < text.index(children[1]["display_name"])
+        < text.index(children[2]["display_name"])
+    )
+    assert "Après 10 h &lt;seulement&gt;" in text and "<seulement>" not in text
+    assert names[0] in text and "CM1" in text
+
+    # Families keep seeing counts and their own sign-up only.
+    family = api(class_of_fifty["parents"][2])
+    assert (await family.get(f"/api/threads/{thread_id}/signups")).status_code == 403
+    assert (await family.get(f"/api/threads/{thread_id}/signups/print")).status_code == 403
+    seen = (await family.get(f"/api/threads/{thread_id}")).json()["thread"]["slots"][0]
+    assert seen["mine"]["status"] == "confirmed" and "signups" not in seen
+    assert (await api().get(f"/api/threads/{thread_id}/signups/print")).status_code == 401
+
+
+async def test_a_family_of_two_children_signs_up_once(api, world):
+    """Claire has Léa in CP and Inès (the elder) in CE1: a sign-up of the whole
+    school is filed under Léa, first in school order, as her private replies are."""
+    a = world.a
+    made = await open_signup(api(a.director.token), "Kermesse", {"Stand crêpes": 2})
+    thread_id, slot_id = made.json()["thread"]["id"], made.json()["thread"]["slots"][0]["id"]
+    claire = api(a.parents["both"].token)
+    signed = await claire.post(f"/api/threads/{thread_id}/signups", json={"slot_id": slot_id})
+    assert signed.status_code == 201
+    again = await claire.post(f"/api/threads/{thread_id}/signups", json={"slot_id": slot_id})
+    assert again.status_code == 200 and again.json() == signed.json()
+    view = (await api(a.director.token).get(f"/api/threads/{thread_id}/signups")).json()
+    (line,) = view["slots"][0]["signups"]
+    assert line["child"]["id"] == a.children["Léa"] and line["child"]["class_id"] == a.classes["CP"]
+    assert line["guardian"]["id"] == a.parents["both"].user_id

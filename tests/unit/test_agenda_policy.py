@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from liaison.agenda.policy import AgendaAction, class_agenda, link_signup, school_agenda
+from liaison.agenda.policy import AgendaAction, class_agenda, date_of_thread, link_signup, school_agenda
 from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
 READ, WRITE = AgendaAction.READ, AgendaAction.WRITE
@@ -68,3 +68,19 @@ LINKS = [
 @pytest.mark.parametrize(("kind", "member", "expected"), LINKS)
 def test_link_signup(kind, member, expected):
     assert link_signup(kind, member) is expected
+
+
+# (the thread's kind, the staff member writes every agenda it reaches) -> put its date there
+THREAD_DATES = [
+    ("announcement", True, ALLOW),
+    ("signup", True, ALLOW),
+    ("announcement", False, FORBID),  # a teacher, on a whole-school message or another's class
+    ("signup", False, FORBID),
+    ("direct", True, FORBID),  # a conversation has no date to share
+    ("absence", True, FORBID),
+]
+
+
+@pytest.mark.parametrize(("kind", "writes", "expected"), THREAD_DATES)
+def test_date_of_thread(kind, writes, expected):
+    assert date_of_thread(kind, writes) is expected

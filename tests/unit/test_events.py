@@ -160,10 +160,13 @@ def test_the_api_objects_carried_by_events_have_their_declared_shape() -> None:
     absence = {
         "id": uuid.uuid4(), "child_id": uuid.uuid4(), "class_id": uuid.uuid4(),
         "start_date": NOW.date(), "end_date": NOW.date(), "part": "day", "reason": "illness", "note": "",
-        "reported_at": NOW, "thread_id": uuid.uuid4(),
+        "reported_at": NOW, "thread_id": uuid.uuid4(), "cancelled_at": None,
     }  # fmt: skip
     child = {"id": uuid.uuid4(), "first_name": "Léa", "last_name": "Durand"}
-    decision = {"user_id": uuid.uuid4(), "display_name": "M. Durand", "granted": True, "decided_at": NOW}
+    decision = {
+        "user_id": uuid.uuid4(), "display_name": "M. Durand", "granted": True, "decided_at": NOW,
+        "on_paper": False,
+    }  # fmt: skip
     page = {
         "id": uuid.uuid4(), "kind": "child", "child_id": child["id"], "class_id": uuid.uuid4(),
         "title": "Mon herbier", "body": "", "created_at": NOW,

@@ -153,7 +153,7 @@ CELLS = [
 
 
 def test_the_thread_table_is_complete():
-    assert set(ACTIONS) | {ThreadAction.SIGN_UP} == set(ThreadAction)
+    assert set(ACTIONS) | {ThreadAction.SIGN_UP, ThreadAction.FOLLOW_UP} == set(ThreadAction)
     assert set(THREAD) == set(itertools.product(ROLES, FACTS, ("direct", "announcement")))
 
 
@@ -192,6 +192,42 @@ def test_who_signs_up(role, membership, kind, expected):
     is_member, is_staff = FACTS[membership]
     decided = thread_decision(person(role), ThreadFacts(kind, is_member, is_staff), ThreadAction.SIGN_UP)
     assert decided is expected
+
+
+# The board: its author and its staff read the receipts and the paper slips; only
+# the staff act on them (remind the families, note a signed paper slip).
+BOARD = [
+    # (role, membership, kind, is the author) -> RECEIPTS, FOLLOW_UP
+    ("parent", FAMILY, "direct", True, A, F),  # a family that wrote sees who of it read
+    ("parent", FAMILY, "direct", False, F, F),
+    ("parent", FAMILY, "announcement", False, F, F),
+    ("parent", NONE, "direct", True, H, H),  # left the thread: it does not exist any more
+    ("teacher", STAFF, "announcement", True, A, A),
+    ("teacher", STAFF, "announcement", False, A, A),
+    ("director", STAFF, "direct", False, A, A),
+    ("teacher", FAMILY, "announcement", False, F, F),
+    ("student", FAMILY, "direct", True, F, F),  # a pupil does nothing but read
+]
+
+
+@pytest.mark.parametrize(("role", "membership", "kind", "author", "receipts", "follow_up"), BOARD)
+def test_who_follows_the_board(role, membership, kind, author, receipts, follow_up):
+    is_member, is_staff = FACTS[membership]
+    facts = ThreadFacts(kind, is_member, is_staff, is_author=author)
+    assert thread_decision(person(role), facts, ThreadAction.RECEIPTS) is receipts
+    assert thread_decision(person(role), facts, ThreadAction.FOLLOW_UP) is follow_up
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("membership", list(FACTS))
+@pytest.mark.parametrize("kind", ["direct", "announcement"])
+def test_following_up_is_the_staffs_whatever_the_authorship(role, membership, kind):
+    """Remind and note paper slips: decided like the receipts of a thread one did not write."""
+    is_member, is_staff = FACTS[membership]
+    for author in (False, True):
+        facts = ThreadFacts(kind, is_member, is_staff, is_author=author)
+        follow_up = thread_decision(person(role), facts, ThreadAction.FOLLOW_UP)
+        assert follow_up is THREAD[(role, membership, kind)][ACTIONS.index(ThreadAction.RECEIPTS)]
 
 
 def test_an_unknown_thread_is_hidden_from_everyone():

@@ -55,13 +55,28 @@ export default async function agenda(main, params, app) {
 
   function label(event) {
     if (!event.class_id) return "Toute l'école";
-    const name = app.className(event.class_id);
-    return name ? `Classe ${name}` : "Classe";
+    const names = event.classes.map((c) => app.className(c)).filter(Boolean);
+    if (!names.length) return "Classe";
+    return names.length > 1 ? `Classes ${names.join(", ")}` : `Classe ${names[0]}`;
+  }
+
+  // A message's date for several classes is one event per class: shown once, with its classes.
+  function merged() {
+    const byThread = new Map();
+    const out = [];
+    for (const e of events.values()) {
+      const same = e.thread_id ? byThread.get(e.thread_id) : null;
+      if (same) { same.classes.push(e.class_id); continue; }
+      const item = { ...e, classes: [e.class_id] };
+      if (e.thread_id) byThread.set(e.thread_id, item);
+      out.push(item);
+    }
+    return out;
   }
 
   function draw() {
     const now = Date.now();
-    const coming = [...events.values()]
+    const coming = merged()
       .filter((e) => Date.parse(e.ends_at) >= now)
       .sort((a, b) => a.starts_at.localeCompare(b.starts_at) || a.title.localeCompare(b.title, "fr"));
     const days = new Map();
@@ -89,7 +104,8 @@ export default async function agenda(main, params, app) {
       showClass ? h("p", { class: `tag ${e.class_id ? "class" : "school"}` }, label(e)) : null,
       e.location ? h("p", { class: "where" }, h("span", { class: "what" }, "Lieu : "), e.location) : null,
       e.description ? h("p", { class: "description" }, e.description) : null,
-      e.signup_thread_id ? h("p", {}, h("a", { href: `#/threads/${e.signup_thread_id}` }, "Voir l'inscription")) : null);
+      e.signup_thread_id ? h("p", {}, h("a", { href: `#/threads/${e.signup_thread_id}` }, "Voir l'inscription"))
+        : e.thread_id ? h("p", {}, h("a", { href: `#/threads/${e.thread_id}` }, "Voir le message")) : null);
   }
 
   async function load() {
@@ -184,10 +200,18 @@ async function calendarFeed() {
   const copy = h("button", { type: "button", class: "secondary", id: "calendar-copy" }, "Copier le lien");
   const reset = h("button", { type: "button", class: "secondary", id: "calendar-reset" }, "Changer le lien");
   const error = errorBox();
+  // The same address as a QR code drawn by the server, to scan with the phone
+  // when this page is open on a computer (nothing to type, no computer needed after).
+  const qr = h("img", { id: "calendar-qr", alt: "QR code de l'adresse de votre agenda", width: "176", height: "176" });
+  const qrBox = h("figure", { class: "calendar-qr" }, qr,
+    h("figcaption", {}, "Sur un ordinateur ? Scannez ce code avec l'appareil photo du téléphone : il propose de s'abonner à l'agenda."));
+  let version = 0;
 
   function show(url) {
     input.value = url;
     add.href = url.replace(/^https?:/, "webcal:");
+    version += 1;
+    qr.src = `/api/me/calendar/qr?v=${version}`;  // a new address, a new code
   }
 
   copy.addEventListener("click", async () => {
@@ -219,6 +243,7 @@ async function calendarFeed() {
     h("h2", { id: "calendar-feed-title" }, "Dans l'agenda de votre téléphone"),
     h("p", {}, "Ajoutez ce lien à l'agenda de votre téléphone pour y voir les dates de l'école."),
     add,
+    qrBox,
     field("Lien de votre agenda", input, "Ce lien est personnel : ne le partagez pas."),
     h("div", { class: "actions" }, copy, reset),
     error,
@@ -226,8 +251,11 @@ async function calendarFeed() {
       h("summary", {}, "Comment faire ?"),
       h("ul", {},
         h("li", {}, h("strong", {}, "iPhone, iPad, Mac : "), "touchez « Ajouter à mon agenda », puis « S'abonner »."),
-        h("li", {}, h("strong", {}, "Android (Google Agenda) : "), "copiez le lien ; sur un ordinateur, ouvrez Google Agenda, "
-          + "« Autres agendas » › « + » › « À partir de l'URL », collez le lien. Il apparaît ensuite sur le téléphone."),
+        h("li", {}, h("strong", {}, "Android : "), "touchez « Ajouter à mon agenda » : le téléphone propose une application "
+          + "d'agenda qui sait s'abonner (par exemple ICSx⁵, gratuite) ; ou, la page ouverte sur un ordinateur, "
+          + "scannez le QR code avec le téléphone."),
+        h("li", {}, h("strong", {}, "Google Agenda : "), "sur un ordinateur, « Autres agendas » › « + » › "
+          + "« À partir de l'URL », collez le lien. Il apparaît ensuite sur le téléphone."),
         h("li", {}, h("strong", {}, "Outlook : "), "« Ajouter un calendrier » › « S'abonner à partir du web », collez le lien."))));
   try {
     const { url } = await api("GET", "/api/me/calendar");
@@ -235,6 +263,7 @@ async function calendarFeed() {
   } catch (failure) {
     showError(error, failure);
     add.hidden = true;
+    qrBox.hidden = true;
     copy.disabled = true;
   }
   return section;

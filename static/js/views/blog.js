@@ -6,6 +6,7 @@ import { EVENT } from "../events.js";
 import { h, add, icon, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, storyForm, byline } from "../photos.js";
+import { de } from "../french.js";
 
 export const STATUS = {
   submitted: ["À valider", "submitted"],
@@ -177,7 +178,7 @@ function links(app, classId, moderator) {
     const child = app.me.children.find((c) => c.class_id === classId) || app.me.children[0];
     if (child) {
       items.push(h("a", { class: "button secondary", href: `#/cahier/${child.id}` }, icon("cahier"),
-        `Cahier de ${child.first_name}`));
+        `Cahier ${de(child.first_name)}`));
     }
   } else if (role === "student") {
     items.push(h("a", { class: "button secondary", href: "#/cahier" }, icon("cahier"), "Mon cahier"));

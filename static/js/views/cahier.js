@@ -9,6 +9,7 @@ import { h, add, icon, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, storyForm, byline } from "../photos.js";
 import { classChips, moderates } from "./blog.js";
+import { de } from "../french.js";
 
 const CHOSEN = "liaison.cahier-child";
 
@@ -52,7 +53,7 @@ export default async function cahier(main, params, app) {
 
   const firstName = child?.first_name || child?.display_name?.split(" ")[0];
   const title = role === "student" ? "Mon cahier"
-    : firstName ? `Cahier de ${app.isStaff() ? child.display_name : firstName}` : "Cahier de réalisations";
+    : firstName ? `Cahier ${de(app.isStaff() ? child.display_name : firstName)}` : "Cahier de réalisations";
   const classId = child?.class_id || params.class || pagesClass(pages);
   const moderator = classId && moderates(app, classId);
 
@@ -118,10 +119,11 @@ export default async function cahier(main, params, app) {
       ? `Une page de la famille : une sortie, un dessin fait à la maison… Elle est vue par l'école et par ${firstName || "votre enfant"}.`
       : role === "student"
         ? "Ta page est vue par ta famille et par ton enseignant."
-        : `Une page du cahier de ${firstName || "l'élève"}, vue par sa famille.`;
+        : `Une page du cahier ${firstName ? de(firstName) : "de l'élève"}, vue par sa famille.`;
     const addBox = h("details", { class: "write-box card" }, h("summary", {}, icon("write"), "Ajouter une page"));
     const { form } = storyForm(app, {
       classId: moderator ? classId : null,
+      ownChildId: childId, // a page of the child's own cahier may always show the child
       submitLabel: "Ajouter la page",
       textLabel: "Quelques mots",
       hint,

@@ -1,8 +1,9 @@
 // Writing: a family to the teacher about a child; a teacher or the director
 // to classes or the whole school, with a signature, urgency, sending later,
-// or slots to sign up for.
+// slots to sign up for, or a date that goes in the agenda.
 import { api, newClientId } from "../api.js";
 import { h, icon, field, errorBox, showError, rendered, toast, isoDay, longDay, time } from "../dom.js";
+import { parisMoment } from "./agenda.js";
 
 export default async function compose(main, params, app) {
   const staff = app.isStaff();
@@ -24,7 +25,7 @@ export default async function compose(main, params, app) {
   form.append(field("Objet", subject, kind === "direct" ? "Par exemple : sortie de jeudi, cantine, rendez-vous." : null),
     field("Message", body));
   if (kind === "signup") form.append(slotsEditor(extra));
-  if (staff && kind !== "direct") form.append(options(extra));
+  if (staff && kind !== "direct") form.append(options(extra), agendaDate(extra));
   if (!staff) {
     const director = h("input", { type: "checkbox", name: "include_director" });
     extra.includeDirector = director;
@@ -42,14 +43,24 @@ export default async function compose(main, params, app) {
       Object.assign(request, extra.collect ? extra.collect() : {});
       if (kind === "direct" && !staff) request.include_director = extra.includeDirector.checked;
       if (extra.sendAt?.()) request.send_at = extra.sendAt();
+      const date = extra.agendaDate?.() || null;
       const made = await api("POST", "/api/threads", request);
       if (made.scheduled) {
         const at = made.scheduled.send_at;
         toast(`Message programmé pour le ${longDay(at)} à ${time(at)}.`);
         location.hash = "#/inbox";
-      } else {
-        location.hash = `#/threads/${made.thread.id}`;
+        return;
       }
+      if (date) {
+        // Sent: now its date, in the agenda of the classes it addresses (again moves it, never twice).
+        try {
+          await api("PUT", `/api/threads/${made.thread.id}/agenda`, date);
+          toast("Message envoyé, et sa date ajoutée à l'agenda.");
+        } catch (failure) {
+          toast(`Message envoyé, mais la date n'a pas été ajoutée à l'agenda : ${failure.message}`);
+        }
+      }
+      location.hash = `#/threads/${made.thread.id}`;
     } catch (failure) {
       showError(error, failure, form);
     }
@@ -133,12 +144,48 @@ function slotsEditor(extra) {
     field("Inscriptions jusqu'au (facultatif)", closes));
 }
 
+// A date for the agenda: the message's subject becomes the event of the classes it addresses.
+function agendaDate(extra) {
+  const wanted = h("input", { type: "checkbox", name: "agenda" });
+  const day = h("input", { type: "date", name: "agenda_day", min: isoDay(), value: isoDay() });
+  const start = h("input", { type: "time", name: "agenda_start", value: "08:30" });
+  const end = h("input", { type: "time", name: "agenda_end", value: "09:30" });
+  const place = h("input", { name: "agenda_location", maxlength: "200", autocomplete: "off" });
+  const details = h("div", { class: "agenda-date", hidden: true },
+    field("Jour", day), h("div", { class: "row" }, field("Début", start), field("Fin", end)),
+    field("Lieu (facultatif)", place));
+  const later = h("p", { class: "hint", hidden: true },
+    "Un message programmé n'ajoute pas sa date : ajoutez-la ensuite depuis l'agenda.");
+  wanted.addEventListener("change", () => { details.hidden = !wanted.checked; });
+  details.addEventListener("input", ({ target }) => {  // a corrected field loses its error
+    target.removeAttribute("aria-invalid");
+    if (target.nextElementSibling?.classList.contains("field-error")) target.nextElementSibling.remove();
+  });
+  extra.scheduled = (scheduled) => {
+    wanted.disabled = scheduled;
+    later.hidden = !scheduled;
+    details.hidden = scheduled || !wanted.checked;
+  };
+  extra.agendaDate = () => {
+    if (!wanted.checked || wanted.disabled) return null;
+    const fields = {};
+    if (!day.value) fields.agenda_day = "Choisissez le jour.";
+    if (!start.value) fields.agenda_start = "Indiquez l'heure de début.";
+    if (!end.value) fields.agenda_end = "Indiquez l'heure de fin.";
+    else if (start.value && end.value < start.value) fields.agenda_end = "La fin est avant le début.";
+    if (Object.keys(fields).length) throw { message: "Vérifiez la date à ajouter à l'agenda.", fields };
+    return { starts_at: parisMoment(day.value, start.value), ends_at: parisMoment(day.value, end.value), location: place.value.trim() };
+  };
+  return h("fieldset", { class: "agenda-date-box" }, h("legend", {}, "Agenda"),
+    h("label", { class: "check" }, wanted, " Ajouter la date à l'agenda (sortie, réunion…)"), details, later);
+}
+
 function scheduling(extra) {
   const later = h("input", { type: "checkbox", name: "later" });
   const day = h("input", { type: "date", name: "send_day", min: isoDay(), value: isoDay() });
   const hour = h("input", { type: "time", name: "send_time", value: "07:30" });
   const when = h("div", { class: "row", hidden: true }, field("Jour", day), field("Heure", hour));
-  later.addEventListener("change", () => { when.hidden = !later.checked; });
+  later.addEventListener("change", () => { when.hidden = !later.checked; extra.scheduled?.(later.checked); });
   // The phone's clock and time zone: a teacher in Paris means Paris time.
   extra.sendAt = () => (later.checked ? new Date(`${day.value}T${hour.value}`).toISOString() : null);
   return h("div", {}, h("label", { class: "check" }, later, " Programmer l'envoi"), when);

@@ -44,12 +44,15 @@ export default async function inbox(main, params, app) {
   }
 
   more.addEventListener("click", () => load(next));
-  main.append(h("div", { class: "heading" }, h("h1", { tabindex: "-1" }, "Messages"), actions(app)));
-  if (app.isFamily() && app.me.children.length > 1) main.append(childFilter(app, filter, (id) => { filter = id; draw(); }));
-  main.append(list, empty, more);
-  await load(null);
+  // While a search shows its results, the inbox itself steps aside.
+  const everyday = h("div", { class: "inbox-body" });
+  const search = searchBox(app, params.q || "", (searching) => { everyday.hidden = searching; });
+  main.append(h("div", { class: "heading" }, h("h1", { tabindex: "-1" }, "Messages"), search.form), actions(app), search.results, everyday);
+  if (app.isFamily() && app.me.children.length > 1) everyday.append(childFilter(app, filter, (id) => { filter = id; draw(); }));
+  everyday.append(list, empty, more);
+  await Promise.all([load(null), search.run(params.q || "")]);
   pushInvitation().then((card) => { if (card) list.before(card); });
-  if (app.isStaff()) scheduledList().then((section) => { if (section) main.append(section); });
+  if (app.isStaff()) scheduledList().then((section) => { if (section) everyday.append(section); });
 
   const stops = [
     app.live.on(EVENT.THREAD_CREATED, (thread) => { threads.set(thread.id, thread); draw(); }),
@@ -88,21 +91,126 @@ export default async function inbox(main, params, app) {
   return () => stops.forEach((stop) => stop());
 }
 
+// Search: a field in the inbox's heading; results replace the list while it
+// holds words, each opening its thread at the message found. The words stay in
+// the address (#/inbox?q=…), so that coming back from a thread shows them again.
+const SEARCH_LIMIT = 30;
+
+function searchBox(app, initial, toggle) {
+  const input = h("input", {
+    type: "search", id: "search-q", name: "q", value: initial, maxlength: "200",
+    autocomplete: "off", enterkeyhint: "search", placeholder: "Rechercher",
+  });
+  const form = h("form", { class: "search", role: "search", novalidate: true },
+    h("label", { for: "search-q", class: "sr-only" }, "Rechercher dans les messages"),
+    input,
+    h("button", { type: "submit", class: "secondary", title: "Rechercher" }, icon("search"), h("span", { class: "sr-only" }, "Rechercher")));
+  const status = h("p", { class: "search-status", role: "status" });
+  const list = h("ul", { class: "threads found" });
+  const results = h("section", { class: "search-results", "aria-label": "Résultats de la recherche", hidden: true }, status, list);
+  let shownFor = "";
+  let asked = 0;
+  let timer = null;
+
+  async function run(typed) {
+    clearTimeout(timer);
+    const words = typed.trim();
+    if (words === shownFor) return;
+    shownFor = words;
+    history.replaceState(history.state, "", words ? `#/inbox?q=${encodeURIComponent(words)}` : "#/inbox");
+    const number = ++asked;
+    if (!words) {
+      results.hidden = true;
+      list.replaceChildren();
+      status.textContent = "";
+      toggle(false);
+      return;
+    }
+    results.hidden = false;
+    toggle(true);
+    results.setAttribute("aria-busy", "true");
+    status.textContent = "Recherche…";
+    try {
+      const found = (await api("GET", `/api/search?q=${encodeURIComponent(words)}&limit=${SEARCH_LIMIT}`)).results;
+      if (number !== asked) return;
+      list.replaceChildren(...found.map((result) => resultRow(result, app)));
+      status.textContent = !found.length ? `Aucun message ne contient « ${words} ».`
+        : found.length === 1 ? `Un message trouvé pour « ${words} ».`
+          : found.length === SEARCH_LIMIT ? `Les ${SEARCH_LIMIT} messages qui correspondent le mieux à « ${words} ».`
+            : `${found.length} messages trouvés pour « ${words} ».`;
+    } catch (failure) {
+      if (number !== asked) return;
+      shownFor = ""; // the same words may be tried again
+      list.replaceChildren();
+      status.textContent = failure.message;
+    } finally {
+      if (number === asked) results.removeAttribute("aria-busy");
+    }
+  }
+
+  // As the words are typed (a pause of 350 ms), or at once with Enter.
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const words = input.value.trim();
+    if (!words) run("");
+    else if (words.length >= 2) timer = setTimeout(() => run(input.value), 350);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && input.value) { input.value = ""; run(""); }
+  });
+  form.addEventListener("submit", (event) => { event.preventDefault(); run(input.value); });
+  return { form, results, run };
+}
+
+// A snippet's words found are between U+E000 and U+E001 (docs/api.md, Search):
+// each piece goes in as text, the found ones in <mark>.
+export function markedText(snippet) {
+  const pieces = [];
+  let marked = false;
+  for (const piece of snippet.split(/([\uE000\uE001])/u)) {
+    if (piece === "\uE000") marked = true;
+    else if (piece === "\uE001") marked = false;
+    else if (piece) pieces.push(marked ? h("mark", {}, piece) : piece);
+  }
+  return pieces;
+}
+
+function resultRow({ thread, message, snippet }, app) {
+  const [iconName, kindLabel] = KINDS[thread.kind] || KINDS.direct;
+  const author = message.author.id === app.me.user.id ? "Vous" : message.author.display_name;
+  return h("li", { class: "thread result", dataset: { threadId: thread.id, seq: message.seq } },
+    h("a", { href: `#/threads/${thread.id}?seq=${message.seq}` },
+      h("span", { class: `kind kind-${thread.kind}`, title: kindLabel }, icon(iconName), h("span", { class: "sr-only" }, `${kindLabel}. `)),
+      h("span", { class: "summary" },
+        h("span", { class: "subject" }, thread.subject),
+        h("span", { class: "snippet" }, markedText(snippet)),
+        h("span", { class: "meta" }, author)),
+      h("span", { class: "side" }, h("time", { datetime: message.created_at }, when(message.created_at)))));
+}
+
 // Most families never open the settings: the inbox offers notifications once,
 // from a button (browsers only ask for permission after a tap).
 const INVITE_DISMISSED = "liaison.push-invite-dismissed";
+
+// What the invitation calls the device it is on.
+export function thisDevice(nav = navigator) {
+  const agent = nav.userAgent || "";
+  if (nav.userAgentData?.mobile || /iPhone|iPod|Windows Phone|Android.+Mobile|Mobile.+Firefox/i.test(agent)) return "ce téléphone";
+  if (/iPad|Android|Tablet/i.test(agent) || (/Macintosh/.test(agent) && nav.maxTouchPoints > 1)) return "cette tablette";
+  return "cet ordinateur";
+}
 
 async function pushInvitation() {
   if (localStorage.getItem(INVITE_DISMISSED) || (await pushState()) !== "off") return null;
   const prefs = await api("GET", "/api/me/preferences").catch(() => null);
   if (!prefs?.push) return null;
   const card = h("aside", { class: "card invite", "aria-label": "Notifications" },
-    h("p", {}, "Être prévenu(e) sur ce téléphone à chaque nouveau message de l'école ?"));
+    h("p", {}, `Recevoir chaque message de l'école en notification sur ${thisDevice()} ?`));
   const later = () => { localStorage.setItem(INVITE_DISMISSED, "1"); card.remove(); };
   card.append(h("div", { class: "actions" },
     h("button", { type: "button", onclick: async () => {
       try { await enablePush(api); toast("Notifications activées."); card.remove(); } catch (failure) { toast(failure.message); later(); }
-    } }, "Activer les notifications"),
+    } }, "Activer", h("span", { class: "sr-only" }, " les notifications")),
     h("button", { type: "button", class: "secondary", onclick: later }, "Plus tard")));
   return card;
 }

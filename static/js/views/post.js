@@ -7,6 +7,7 @@ import { h, fill, icon, when, field, errorBox, showError, rendered, toast } from
 import { listenButton } from "../speak.js";
 import { gallery, byline, showConsentError } from "../photos.js";
 import { STATUS, moderates, postOf } from "./blog.js";
+import { de, join } from "../french.js";
 
 export default async function postView(main, params, app) {
   main.classList.add("screen");
@@ -85,7 +86,7 @@ export default async function postView(main, params, app) {
             drawComments();
           }
         },
-      }, "Retirer", h("span", { class: "sr-only" }, ` le commentaire de ${comment.author.display_name}`)));
+      }, "Retirer", h("span", { class: "sr-only" }, ` le commentaire ${de(comment.author.display_name)}`)));
     }
     return item;
   }
@@ -168,12 +169,34 @@ export default async function postView(main, params, app) {
         h("p", {}, post.status === "submitted"
           ? "Relisez-le : publié, il sera vu par les familles de la classe."
           : "L'élève peut le corriger et vous le renvoyer. Vous pouvez aussi le publier tel quel."),
-        h("div", { class: "actions" }, publish), error,
+        consentNote, h("div", { class: "actions" }, publish), error,
         h("details", { class: "reject", open: false },
           h("summary", {}, "Renvoyer avec un commentaire"), rejectForm)));
       return;
     }
     if (isAuthor()) review.append(correctForm());
+  }
+
+  // Before "Publier": the children on its photos whose parents have not all agreed
+  // (the staff's view of each photo says so), not only once the server refuses.
+  function lackingConsent() {
+    const found = new Map();
+    for (const photo of post.media || []) {
+      for (const child of photo.children || []) if (child.consented === false) found.set(child.id, child);
+    }
+    return [...found.values()];
+  }
+
+  const consentNote = h("div", { class: "consent-warning", "aria-live": "polite" });
+  function drawConsent() {
+    const missing = lackingConsent();
+    consentNote.replaceChildren();
+    if (!missing.length) return;
+    const who = missing.map((c) => c.display_name);
+    consentNote.append(h("p", { class: "consent-warning-text" }, icon("consent"),
+      h("span", {}, h("strong", {}, `Sans l'accord de tous ${missing.length > 1 ? "leurs" : "ses"} parents : ${join(who)}. La publication sera refusée.`),
+      " Attendez la réponse des familles (",
+      h("a", { href: `#/consent/class/${post.class_id}` }, "voir le droit à l'image"), ").")));
   }
 
   // The pupil corrects their article and sends it again.
@@ -214,6 +237,7 @@ export default async function postView(main, params, app) {
   function draw() {
     drawHead();
     drawContent();
+    drawConsent();
     drawReview();
     drawComments();
   }
@@ -239,6 +263,16 @@ export default async function postView(main, params, app) {
       post = { ...post, ...fresh };
       if (shown(post) !== before) draw();
     })),
+    // A parent of a child on its photos decides: the photos as they now stand (staff only).
+    app.live.on(EVENT.CONSENT_UPDATED, async (view) => {
+      const tagged = (post.media || []).some((m) => (m.children || []).some((c) => c.id === view?.child?.id));
+      if (!moderator || !tagged) return;
+      try {
+        post = { ...post, media: postOf(await api("GET", `/api/posts/${post.id}`)).media };
+        drawContent();
+        drawConsent();
+      } catch { /* shown as it was */ }
+    }),
     app.live.on(EVENT.POST_DELETED, ({ id } = {}) => {
       if (id !== post.id) return;
       toast("Cet article a été supprimé.");

@@ -1,4 +1,4 @@
-// Settings: notifications on this phone, emails, the quiet night, and the account.
+// Settings: the account (and signing out), notifications on this device, emails, the quiet night.
 import { api } from "../api.js";
 import { h, field, errorBox, showError, rendered, toast } from "../dom.js";
 import { pushState, enablePush, disablePush } from "../push.js";
@@ -6,7 +6,7 @@ import { pushState, enablePush, disablePush } from "../push.js";
 const ROLES = {
   admin: "Administration de la plateforme",
   director: "Direction de l'école",
-  teacher: "Enseignant·e",
+  teacher: "Enseignement",
   parent: "Parent",
   student: "Élève",
 };
@@ -42,7 +42,7 @@ export default async function preferences(main, params, app) {
     pushBox.dataset.push = state;
     pushHelp.textContent = {
       on: "Activées : cet appareil vous prévient à chaque nouveau message.",
-      off: "Désactivées sur cet appareil. Activez-les pour être prévenu·e tout de suite.",
+      off: "Désactivées sur cet appareil. Activez-les pour recevoir les messages tout de suite.",
       unsupported: "Ce navigateur ne peut pas recevoir de notifications. Vous recevrez les messages par courriel.",
       denied: "Les notifications sont bloquées. Pour les autoriser : ouvrez les réglages du navigateur (le cadenas à côté de l'adresse), "
         + "choisissez « Notifications », puis « Autoriser ». Revenez ensuite sur cette page.",
@@ -145,7 +145,8 @@ export default async function preferences(main, params, app) {
       h("a", { class: "button secondary", href: "#/consent" }, "Voir et donner mon accord"))
     : null;
 
-  main.append(pushBox, form, imageRights || "", account);
+  // The account first: signing out is where one looks for it, at the top.
+  main.append(account, pushBox, form, imageRights || "");
   // Asking the service worker can take a moment on an old phone: never hold the screen for it.
   showPush("checking");
   const state = await Promise.race([pushState(), new Promise((resolve) => { setTimeout(resolve, 3000, null); })]);

@@ -1,9 +1,11 @@
 // The class's absence register for one day: what the families reported, who
-// on the staff has seen it, what went to the director. Live: a report made
-// now appears at once.
+// on the staff has seen it, what went to the director, and the children found
+// absent at the roll call without a word from their family ("sans nouvelles").
+// Live: a report made now appears at once, a report cancelled goes.
 import { api } from "../api.js";
 import { EVENT } from "../events.js";
 import { h, icon, field, when, longDay, isoDay, addDays, errorBox, showError, rendered, at } from "../dom.js";
+import { schoolDayOf } from "./absence.js";
 
 export const REASONS = {
   illness: "Maladie",
@@ -20,16 +22,10 @@ export const PARTS = {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-
-function weekend(day) {
-  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
-  return weekday === 0 || weekday === 6;
-}
-
-// The previous or next school day (Saturdays and Sundays are skipped).
-function step(day, direction) {
+// The previous or next school day of the school's calendar.
+function step(day, direction, isSchoolDay) {
   let next = addDays(day, direction);
-  while (weekend(next)) next = addDays(next, direction);
+  for (let i = 0; i < 60 && !isSchoolDay(next); i += 1) next = addDays(next, direction);
   return next;
 }
 
@@ -49,6 +45,8 @@ export default async function register(main, params, app) {
     return undefined;
   }
 
+  let isSchoolDay = schoolDayOf(null);
+  try { isSchoolDay = schoolDayOf(await api("GET", `/api/schools/${classes[0].school_id}/calendar`)); } catch { /* weekdays */ }
   const remembered = `liaison.register.class.${app.me.user.id}`;
   let classId = params.classId || localStorage.getItem(remembered) || classes[0].id;
   if (!params.classId && !classes.some((c) => c.id === classId)) classId = classes[0].id;
@@ -82,7 +80,8 @@ export default async function register(main, params, app) {
       today));
 
   function draw() {
-    const shown = [...absences.values()].sort((a, b) => a.child.display_name.localeCompare(b.child.display_name, "fr"));
+    const shown = [...absences.values()].sort((a, b) => (b.unexplained === true) - (a.unexplained === true)
+      || a.child.display_name.localeCompare(b.child.display_name, "fr"));
     const count = shown.length;
     const label = longDay(day);
     dayTitle.textContent = `${label.charAt(0).toUpperCase()}${label.slice(1)}${count ? ` · ${count} absence${count > 1 ? "s" : ""}` : ""}`;
@@ -91,11 +90,23 @@ export default async function register(main, params, app) {
     today.hidden = day === isoDay();
   }
 
+  // The director is in a report's thread only once it was flagged to her.
+  const opens = (a) => a.thread_id && (app.me.user.role !== "director" || a.flagged_at || a.unexplained);
+
   function row(a) {
     const span = a.start === a.end ? null
       : `Du ${shortDay(a.start)} au ${shortDay(a.end)}`;
+    if (a.unexplained) {
+      return h("li", { class: "absence unexplained", dataset: { absenceId: a.id } },
+        h("p", { class: "name" }, opens(a) ? h("a", { href: `#/threads/${a.thread_id}` }, a.child.display_name) : a.child.display_name),
+        h("p", { class: "what" }, h("span", { class: "part" }, PARTS[a.part] || a.part), " · ",
+          h("span", { class: "reason" }, "Absence non signalée")),
+        h("p", { class: "meta" }, `Absence à l'appel${a.reported_by ? ` de ${a.reported_by.display_name}` : ""} ${at(a.reported_at)}`),
+        h("p", { class: "status" }, h("span", { class: "tag unexplained" },
+          a.thread_id ? "Sans nouvelles : la famille a été questionnée" : "Sans nouvelles de la famille")));
+    }
     return h("li", { class: `absence${fresh.has(a.id) ? " new" : ""}${a.flagged_at ? " flagged" : ""}`, dataset: { absenceId: a.id } },
-      h("p", { class: "name" }, h("a", { href: `#/threads/${a.thread_id}` }, a.child.display_name)),
+      h("p", { class: "name" }, opens(a) ? h("a", { href: `#/threads/${a.thread_id}` }, a.child.display_name) : a.child.display_name),
       h("p", { class: "what" },
         h("span", { class: "part" }, PARTS[a.part] || a.part), " · ",
         h("span", { class: "reason" }, REASONS[a.reason] || a.reason),
@@ -131,6 +142,7 @@ export default async function register(main, params, app) {
   function go(newClass, newDay) {
     classId = newClass;
     day = newDay;
+    syncLinks();
     fresh.clear();
     dateInput.value = day;
     localStorage.setItem(remembered, classId);
@@ -141,11 +153,20 @@ export default async function register(main, params, app) {
 
   chooser.addEventListener("change", () => go(chooser.value, day));
   dateInput.addEventListener("change", () => { if (DAY.test(dateInput.value)) go(classId, dateInput.value); });
-  previous.addEventListener("click", () => go(classId, step(day, -1)));
-  next.addEventListener("click", () => go(classId, step(day, 1)));
+  previous.addEventListener("click", () => go(classId, step(day, -1, isSchoolDay)));
+  next.addEventListener("click", () => go(classId, step(day, 1, isSchoolDay)));
   today.addEventListener("click", () => { go(classId, isoDay()); dateInput.focus(); });
 
-  main.append(controls, error, dayTitle, spoken, list, empty);
+  // The teacher takes the roll call from here; the director sees the whole school's day.
+  const rollCall = h("a", { class: "button", id: "take-roll-call" }, icon("absence"), "Faire l'appel");
+  const links = h("p", { class: "register-links" },
+    app.me.user.role === "teacher" ? rollCall : null,
+    app.me.user.role === "director" ? h("a", { class: "button secondary", href: "#/day" }, "La journée de l'école") : null);
+  // The roll call of the day shown (today, or one of the last days: entered late).
+  const syncLinks = () => { rollCall.href = `#/roll-call/${classId}${day < isoDay() ? `?date=${day}` : ""}`; };
+  syncLinks();
+
+  main.append(controls, links, error, dayTitle, spoken, list, empty);
   await load();
   if (classes.some((c) => c.id === classId)) localStorage.setItem(remembered, classId);
 
@@ -155,7 +176,8 @@ export default async function register(main, params, app) {
     app.live.on(EVENT.ABSENCE_REPORTED, (a) => {
       if (!a || a.class_id !== classId || a.start > day || a.end < day) return;
       const known = absences.has(a.id);
-      absences.set(a.id, { flagged_at: null, ...absences.get(a.id), ...a });
+      absences.set(a.id, { flagged_at: null, unexplained: false, ...absences.get(a.id), ...a });
+      soon(); // it may explain a child marked absent at the roll call
       if (!known) {
         fresh.add(a.id);
         spoken.textContent = `Nouvelle absence : ${a.child.display_name}, ${(PARTS[a.part] || "").toLowerCase()}.`;
@@ -167,6 +189,14 @@ export default async function register(main, params, app) {
       if ([...absences.values()].some((a) => a.thread_id === r?.thread_id && !a.seen_at)) soon();
     }),
     app.live.on(EVENT.ABSENCE_UNSEEN, (u) => { if (u?.class_id === classId) soon(); }),
+    // A family cancelled: the report leaves the register (a roll call may show the child unexplained again).
+    app.live.on(EVENT.ABSENCE_CANCELLED, (a) => {
+      if (!a || !absences.has(a.id)) return;
+      absences.delete(a.id);
+      spoken.textContent = `Absence annulée : ${a.child.display_name}.`;
+      draw();
+      soon();
+    }),
     app.live.on("status", ({ connected }) => { if (connected) soon(); }),
   ];
   rendered(main, "register", "Absences");

@@ -25,10 +25,12 @@ export default async function staff(main, params, app) {
   }
 
   main.append(h("p", { class: "school-name" }, school.city ? `${school.name}, ${school.city}` : school.name));
-  if (head) main.append(h("p", {}, h("a", { class: "button secondary", href: "#/agenda" }, icon("agenda"), "Agenda de l'école")));
+  if (head) main.append(h("p", { class: "actions" }, h("a", { class: "button secondary", href: "#/agenda" }, icon("agenda"), "Agenda de l'école"),
+    h("a", { class: "button secondary", href: "#/calendar" }, icon("agenda"), "Calendrier et vacances")));
   const classesBox = h("section", { class: "classes-box", "aria-labelledby": "classes-title" });
   const drawClasses = () => classesBox.replaceChildren(
-    h("h2", { id: "classes-title" }, head ? "Les classes" : "Mes classes"),
+    // A teacher's page is their classes: its title already says so.
+    h("h2", { id: "classes-title", class: head ? null : "sr-only" }, head ? "Les classes" : "Mes classes"),
     classList(app));
 
   if (head) {
@@ -130,7 +132,7 @@ function lettersSection(school) {
 // (c) A new teacher or director: their login and one-time code to hand over.
 function addStaffSection(school, app, drawClasses) {
   const roleChoice = h("select", { name: "role" },
-    h("option", { value: "teacher" }, "Enseignant·e"),
+    h("option", { value: "teacher" }, "Enseignement"),
     h("option", { value: "director" }, "Direction"));
   const name = h("input", { name: "display_name", maxlength: "100", required: true, autocomplete: "off" });
   const email = h("input", { type: "email", name: "email", maxlength: "254", autocomplete: "off" });
@@ -166,7 +168,7 @@ function addStaffSection(school, app, drawClasses) {
       const made = await api("POST", `/api/schools/${school.id}/staff`, body);
       showError(error, { message: "", fields: {} }, form);
       result.replaceChildren(h("div", { class: "success credentials", role: "status" },
-        h("p", {}, h("strong", {}, `${made.user.display_name} est ajouté·e.`), " Donnez-lui ces informations pour activer son compte :"),
+        h("p", {}, h("strong", {}, `Compte créé pour ${made.user.display_name}.`), " Donnez-lui ces informations pour activer son compte :"),
         h("dl", { class: "facts" },
           h("dt", {}, "Identifiant"), h("dd", { class: "login" }, made.login || "—"),
           h("dt", {}, "Code d'activation"), h("dd", { class: "code" }, made.activation_code || "—")),
@@ -233,7 +235,7 @@ function classList(app) {
       if (!details.open || loaded) return;
       loaded = true;
       try {
-        body.replaceChildren(...members(await api("GET", `/api/classes/${c.id}/members`)));
+        body.replaceChildren(...members(await api("GET", `/api/classes/${c.id}/members`), app));
       } catch (failure) {
         loaded = false;
         const box = errorBox();
@@ -251,14 +253,15 @@ function classList(app) {
   }));
 }
 
-function members(data) {
+function members(data, app) {
+  const head = ["director", "admin"].includes(app.me.user.role);  // who prints letters
   const children = data.children || [];
   const guardians = children.flatMap((child) => child.guardians || []);
   const unique = new Map(guardians.map((g) => [g.user_id, g]));
   const active = [...unique.values()].filter((g) => g.activated).length;
   const parts = [];
   if (data.teachers?.length) {
-    parts.push(h("p", {}, h("strong", {}, data.teachers.length > 1 ? "Enseignant·es : " : "Enseignant·e : "),
+    parts.push(h("p", {}, h("strong", {}, "Enseignement : "),
       data.teachers.map((t) => t.display_name).join(", ")));
   }
   parts.push(h("p", { class: "hint" },
@@ -279,7 +282,12 @@ function members(data) {
               g.activated
                 ? h("span", { class: "tag active" }, icon("check"), "compte activé")
                 : h("span", { class: "tag inactive" }, "pas encore activé"),
-              g.login ? h("span", { class: "login" }, ` identifiant : ${g.login}`) : null))))
+              g.login ? h("span", { class: "login" }, ` identifiant : ${g.login}`) : null,
+              // A letter lost in the schoolbag: this family's again, with a fresh code.
+              head && !g.activated ? [" · ", h("a", {
+                class: "letter-again", target: "_blank", rel: "noopener",
+                href: `/api/schools/${data.class.school_id}/activation-letters?guardian_id=${g.user_id}`,
+              }, "Réimprimer sa lettre", h("span", { class: "sr-only" }, ` (${g.display_name}, nouvel onglet)`))] : null))))
         : h("p", { class: "hint" }, "Aucun parent enregistré.")))));
   return parts;
 }

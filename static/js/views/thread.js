@@ -4,7 +4,10 @@ import { api, newClientId } from "../api.js";
 import { EVENT } from "../events.js";
 import { h, icon, when, longDay, time, field, errorBox, showError, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
+import { de, elides } from "../french.js";
 import { KINDS } from "./inbox.js";
+import { signupStaff } from "./signup-staff.js";
+import { absencePanel } from "./absence-panel.js";
 
 const RECALL_WITHIN_MS = 15 * 60 * 1000;
 
@@ -23,6 +26,8 @@ export default async function thread(main, params, app) {
   const seen = h("p", { class: "seen", "aria-live": "polite" });
   const ackBox = h("div", { class: "ack" });
   const slotsBox = h("div", { class: "slots" });
+  // The staff see who signed up (names, waiting list, notes); families, the counts and their own.
+  const staffSignups = state.thread.kind === "signup" && app.isStaff() ? signupStaff(id, app) : null;
   const earlier = h("button", { type: "button", class: "secondary" }, "Messages précédents");
 
   function drawMessages() {
@@ -85,7 +90,7 @@ export default async function thread(main, params, app) {
   function redraw() {
     drawMessages();
     drawAck();
-    drawSlots(slotsBox, state, app, refreshThread);
+    if (!staffSignups) drawSlots(slotsBox, state, app, refreshThread);
   }
 
   // Reading is recorded only when the screen is really in front of the person.
@@ -104,9 +109,33 @@ export default async function thread(main, params, app) {
     drawMessages();
   });
 
-  main.append(header(state.thread, app), earlier, list, seen, ackBox, slotsBox, composer(state, app, drawMessages));
+  // An absence: cancelling it, or answering the school's question in one tap.
+  state.absencePanel = state.thread.kind === "absence" ? absencePanel(state.thread, app) : null;
+  main.append(header(state.thread, app), earlier, list, seen, ackBox, staffSignups ? staffSignups.box : slotsBox,
+    state.absencePanel?.box ?? "", composer(state, app, drawMessages));
   redraw();
+  if (staffSignups) await staffSignups.load();
   markRead();
+  if (params.seq) await showFound(Number(params.seq));
+
+  // Opened from a search result (#/threads/<id>?seq=N): that message loaded,
+  // then in view and focused once the shell has focused the title.
+  async function showFound(seq) {
+    const first = Math.min(...state.messages.keys());
+    if (seq >= 1 && seq < first) {
+      const older = await api("GET", `/api/threads/${id}/messages?after_seq=${seq - 1}&limit=${Math.min(200, first - seq)}`);
+      for (const m of older.messages) state.messages.set(m.seq, m);
+      drawMessages();
+    }
+    setTimeout(() => {
+      const found = list.querySelector(`li[data-seq="${seq}"]`);
+      if (!found) return;
+      found.classList.add("found");
+      found.tabIndex = -1;
+      found.scrollIntoView({ block: "center" });
+      found.focus({ preventScroll: true });
+    }, 0);
+  }
 
   const mine = (event) => event.thread_id === id;
   const stops = [
@@ -119,13 +148,17 @@ export default async function thread(main, params, app) {
       drawSeen();
     }),
     app.live.on(EVENT.ACK_CREATED, (a) => { if (mine(a) && isFamily) { state.thread.acked_at = a.acked_at; drawAck(); } }),
-    app.live.on(EVENT.SIGNUP_UPDATED, (s) => { if (mine(s)) refreshThread(); }),
+    app.live.on(EVENT.SIGNUP_UPDATED, (s) => { if (mine(s)) (staffSignups ? staffSignups.load() : refreshThread()); }),
     app.outbox.on("change", drawMessages),
   ];
   const onVisible = () => markRead();
   document.addEventListener("visibilitychange", onVisible);
   rendered(main, "thread", state.thread.subject);
-  return () => { stops.forEach((stop) => stop()); document.removeEventListener("visibilitychange", onVisible); };
+  return () => {
+    stops.forEach((stop) => stop());
+    state.absencePanel?.stop();
+    document.removeEventListener("visibilitychange", onVisible);
+  };
 }
 
 function header(t, app) {
@@ -137,8 +170,8 @@ function header(t, app) {
     h("a", { href: "#/inbox", class: "back" }, "← Messages"),
     h("p", { class: "kind-line" }, icon(iconName), kindLabel, t.urgent ? h("span", { class: "tag urgent" }, "Urgent") : null),
     h("h1", { tabindex: "-1" }, t.subject),
-    h("p", { class: "meta" }, `De ${t.author.display_name}`,
-      about ? ` · au sujet de ${about}` : "",
+    h("p", { class: "meta" }, `${elides(t.author.display_name) ? "D'" : "De "}${t.author.display_name}`,
+      about ? ` · au sujet ${de(about)}` : "",
       ["announcement", "signup"].includes(t.kind) && audience ? ` · pour ${audience}` : ""),
     app.isStaff() && ["announcement", "signup"].includes(t.kind)
       ? h("p", {}, h("a", { class: "button secondary", href: `#/threads/${t.id}/board` }, icon("board"), "Suivi des lectures"))
@@ -157,6 +190,8 @@ function messageItem(m, app, state, redraw) {
     tools.append(h("button", {
       type: "button", class: "secondary",
       onclick: async () => {
+        // The family's report of an absence: "Retirer" cancels the absence itself.
+        if (state.absencePanel?.owns(m)) { await state.absencePanel.cancel(); return; }
         if (!confirm("Retirer ce message pour tout le monde ?")) return;
         try {
           await api("DELETE", `/api/threads/${m.thread_id}/messages/${m.seq}`);
@@ -193,7 +228,7 @@ function drawSlots(box, state, app, refresh) {
       h("p", { class: "label" }, slot.label), h("p", { class: "status" }, status));
     if (slot.mine) {
       item.append(h("p", { class: `mine ${slot.mine.status}` }, slot.mine.status === "confirmed"
-        ? "Vous êtes inscrit(e)." : "Vous êtes sur la liste d'attente : nous vous préviendrons si une place se libère."));
+        ? "Votre inscription est confirmée." : "Vous êtes sur la liste d'attente : nous vous préviendrons si une place se libère."));
       item.append(h("button", {
         type: "button", class: "secondary",
         onclick: async () => {
