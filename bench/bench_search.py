@@ -331,14 +331,15 @@ async def run(dsn: str, total: int, schools: int, repeat: int, seed: int) -> Non
                         f"{label + ': ' + typed:<28} {who:<9} {found:>6} {hits:8.2f} {whole:8.2f} "
                         f"{ranked:23.2f} {bare:9.2f} {matches:>8}"
                     )
-            query = await store.parse_query(conn, "sortie")
-            assert query is not None
-            plan = await conn.fetch(
-                f"EXPLAIN (ANALYZE, COSTS OFF) {store.HITS}", people["director"], query.text, 20
-            )
-            print("\nplan of HITS, the director, 'sortie':")
-            for row in plan:
-                print("   ", row[0])
+            for who, typed in (("director", "sortie"), ("director", "Agathe"), ("parent", "sortie")):
+                query = await store.parse_query(conn, typed)
+                assert query is not None
+                plan = await conn.fetch(
+                    f"EXPLAIN (ANALYZE, COSTS OFF) {store.HITS}", people[who], query.text, 20
+                )
+                print(f"\nplan of HITS, the {who}, {typed!r}:")
+                for row in plan:
+                    print("   ", row[0])
             print()
             await _write_cost(conn)
     finally:

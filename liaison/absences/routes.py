@@ -72,8 +72,7 @@ async def report(request: Request) -> Response:
 
 async def cancel(request: Request) -> Response:
     user = await require_user(request)
-    absence = await service.cancel(Context.of(request), user, path_id(request, "absence_id"))
-    return JSONResponse({"absence": absence})
+    return JSONResponse(await service.cancel(Context.of(request), user, path_id(request, "absence_id")))
 
 
 async def class_register(request: Request) -> Response:

@@ -20,6 +20,7 @@ the roll call, and the family of a child absent without a word is asked why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -96,6 +97,10 @@ async def seen_at(conn: Conn, rows: list[asyncpg.Record]) -> dict[UUID, dt.datet
     return found
 
 
+Shown = tuple[dict[str, Any], dict[str, Any]]  # (absence, thread) as the API shows them
+Replay = Callable[[asyncpg.Record], Awaitable[Shown]]
+
+
 class _Reroute(Exception):
     """The school's question about this absence was asked, or answered, while the
     report was being written: write it again, the other way."""
@@ -169,6 +174,9 @@ async def report(
 
 
 class _Report:
+    """One report, as the family sent it and once checked: the child, its
+    guardians, the span, and the text of its message."""
+
     def __init__(
         self, child: asyncpg.Record, guardians: list[UUID], start: dt.date, end: dt.date,
         part: str, reason: str, note: str,
@@ -239,8 +247,8 @@ async def _new_report(
 
 
 async def _answer(
-    ctx: Context, user: User, facts: _Report, question: UUID, client_id: str | None, replay: Any
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    ctx: Context, user: User, facts: _Report, question: UUID, client_id: str | None, replay: Replay
+) -> Shown:
     """The family answers the school's question: the report is written in the
     question's thread, which explains the absence."""
     child = facts.child
@@ -250,8 +258,7 @@ async def _answer(
         if client_id is not None:
             twin = await threads.message_by_client_id(conn, user.id, client_id)
             if twin is not None:  # the same answer, sent twice at once: the first one won
-                shown: tuple[dict[str, Any], dict[str, Any]] = await replay(twin)
-                return shown
+                return await replay(twin)
         if await store.open_question(conn, child["id"], facts.start, facts.end, facts.part) != question:
             raise _Reroute  # answered meanwhile (the other guardian?)
         existing = await store.overlapping(conn, child["id"], facts.start, facts.end, facts.part)

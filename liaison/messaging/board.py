@@ -132,7 +132,8 @@ def spoken_time(moment: dt.datetime, now: dt.datetime) -> str:
     """A moment as a French sentence says it, in Paris time: "aujourd'hui à 7 h 30",
     "hier à 18 h 02", "demain à 17 h", "le 03/11 à 8 h 15"."""
     local, today = moment.astimezone(PARIS), now.astimezone(PARIS).date()
-    hour = f"{local.hour} h" if local.minute == 0 else f"{local.hour} h {local.minute:02d}"
+    # No-break spaces: "7 h 30" is never cut at the end of a line.
+    hour = f"{local.hour}\u00a0h" if local.minute == 0 else f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
     days = (local.date() - today).days
     day = {-1: "hier", 0: "aujourd'hui", 1: "demain"}.get(days, f"le {local:%d/%m}")
     return f"{day} à {hour}"

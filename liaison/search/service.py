@@ -21,17 +21,23 @@ async def search(ctx: Context, user: User, typed: str, limit: int) -> list[dict[
         query = await store.parse_query(conn, typed)
         if query is None:
             return []
-        found = [
-            hit
-            for hit in await store.hits(conn, user.id, query, limit)
-            if policy.result(user, ThreadFacts(hit["kind"], is_member=True, is_staff_member=hit["is_staff"]))
-            is Decision.ALLOW
-        ]
-        if not found:
+        hits = await store.hits(conn, user.id, query, limit)
+        if not hits:
             return []
         # One snapshot (repeatable read): the rows are those the hits were read from.
+        threads = await store.threads_by_id(conn, list({h["thread_id"] for h in hits}))
+        found = [
+            hit
+            for hit in hits
+            if policy.result(
+                user,
+                ThreadFacts(
+                    threads[hit["thread_id"]]["kind"], is_member=True, is_staff_member=hit["is_staff"]
+                ),
+            )
+            is Decision.ALLOW
+        ]
         messages = await store.messages_by_id(conn, [h["message_id"] for h in found])
-        threads = await store.threads_by_id(conn, list({h["thread_id"] for h in found}))
         sources = [Folded.of(messages[h["message_id"]]["body"]) for h in found]
         headlines = await store.headlines(conn, [s.folded for s in sources], query)
         authors = await accounts.users_by_id(

@@ -240,4 +240,5 @@ def test_who_is_chased(state, require_ack, expected):
     ],
 )
 def test_spoken_time(moment, expected):
-    assert spoken_time(paris(moment), paris("2026-11-26 20:00")) == expected
+    said = spoken_time(paris(moment), paris("2026-11-26 20:00"))
+    assert said == expected.replace(" h", "\u00a0h").replace("h ", "h\u00a0")

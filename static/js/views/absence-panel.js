@@ -33,8 +33,7 @@ export function absencePanel(thread, app) {
     if (!about?.absence || about.absence.cancelled_at) return;
     if (!confirm("Annuler cette absence ? L'école en sera prévenue.")) return;
     try {
-      const done = await api("POST", `/api/absences/${about.absence.id}/cancel`);
-      about.absence = done.absence;
+      about.absence = await api("POST", `/api/absences/${about.absence.id}/cancel`);
       draw();
       toast("Absence annulée : l'école est prévenue.");
     } catch (failure) {

@@ -10,17 +10,17 @@ import { EVENT } from "../events.js";
 import { h, icon, when, errorBox, showError, rendered, toast, field, isoDay, addDays } from "../dom.js";
 import { de, plural } from "../french.js";
 
-const CHANNELS = [["websocket", "application"], ["push", "notification"], ["email", "courriel"], ["digest", "résumé de 17 h"]];
+const CHANNELS = [["websocket", "application"], ["push", "notification"], ["email", "courriel"], ["digest", "résumé de 17\u00a0h"]];
 const DAY = 86400000;
 const PARIS = "Europe/Paris";
 const clockParts = new Intl.DateTimeFormat("fr-FR", { hour: "numeric", minute: "2-digit", hourCycle: "h23", timeZone: PARIS });
 const shortDay = new Intl.DateTimeFormat("fr-FR", { weekday: "short", day: "numeric", month: "short", timeZone: PARIS });
 
-// "7 h 30", "17 h": the time of day as French writes it, in Paris.
+// "7 h 30", "17 h": the time of day as French writes it, in Paris (never cut at a line's end).
 function clock(iso) {
   const parts = Object.fromEntries(clockParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
   const hour = Number(parts.hour);
-  return parts.minute === "00" ? `${hour} h` : `${hour} h ${parts.minute}`;
+  return parts.minute === "00" ? `${hour}\u00a0h` : `${hour}\u00a0h\u00a0${parts.minute}`;
 }
 
 // "aujourd'hui à 7 h 30", "hier à 18 h 02", "demain à 7 h", "le jeu. 3 déc. à 8 h 15".
@@ -52,7 +52,7 @@ export default async function board(main, params, app) {
   let sort = "class";
   let query = "";
   const opened = new Set(); // children whose details are unfolded, kept across refreshes
-  const rows = new Map(); // child id -> { family, key, node, name }
+  const rows = new Map(); // child id -> { family, key (its data, to rebuild it only when changed), index, node, hay (names to search) }
 
   const subject = h("p", { class: "board-subject" });
   const counters = h("div", { class: "counters" });
@@ -112,8 +112,8 @@ export default async function board(main, params, app) {
       const until = new Date(last) <= new Date() ? "dans un instant"
         : isoDay(new Date(last)) === isoDay() ? `d'ici ${clock(last)}` : `d'ici ${moment(last)}`;
       later.replaceChildren(icon("send"), pending.length > 1
-        ? `${pending.length} familles seront prévenues ${until} : leurs notifications attendent la fin du délai d'envoi, des heures calmes ou le résumé de 17 h.`
-        : `1 famille sera prévenue ${until} : sa notification attend la fin du délai d'envoi, des heures calmes ou le résumé de 17 h.`);
+        ? `${pending.length} familles seront prévenues ${until} : leurs notifications attendent la fin du délai d'envoi, des heures calmes ou le résumé de 17\u00a0h.`
+        : `1 famille sera prévenue ${until} : sa notification attend la fin du délai d'envoi, des heures calmes ou le résumé de 17\u00a0h.`);
     }
   }
 
@@ -292,7 +292,7 @@ export default async function board(main, params, app) {
     if (reminding) return;
     actionError.textContent = "";
     const chase = data.families.filter(chased).length;
-    const question = `Envoyer un rappel (notification, puis courriel) ${chase > 1 ? `aux ${chase} familles qui n'ont` : "à la famille qui n'a"} pas encore signé ?\n\nUne seule relance par jour est possible.`;
+    const question = `Envoyer un rappel (par notification et par courriel) ${chase > 1 ? `aux ${chase} familles qui n'ont` : "à la famille qui n'a"} pas encore signé ?\n\nUne seule relance par jour est possible.`;
     if (!confirm(question)) return;
     reminding = true;
     drawTools();
