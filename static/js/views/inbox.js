@@ -47,7 +47,8 @@ export default async function inbox(main, params, app) {
   // While a search shows its results, the inbox itself steps aside.
   const everyday = h("div", { class: "inbox-body" });
   const search = searchBox(app, params.q || "", (searching) => { everyday.hidden = searching; });
-  main.append(h("div", { class: "heading" }, h("h1", { tabindex: "-1" }, "Messages"), search.form), actions(app), search.results, everyday);
+  main.append(h("div", { class: "heading" }, h("h1", { tabindex: "-1" }, "Messages"), search.form),
+    ...[actions(app)].filter(Boolean), search.results, everyday);
   if (app.isFamily() && app.me.children.length > 1) everyday.append(childFilter(app, filter, (id) => { filter = id; draw(); }));
   everyday.append(list, empty, more);
   await Promise.all([load(null), search.run(params.q || "")]);
