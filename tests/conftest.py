@@ -318,3 +318,14 @@ async def smtp() -> AsyncIterator[SmtpReceiver]:
     """A real SMTP server of this test."""
     async with SmtpReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def in_term(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The absences service's today is `tests.world.term_today()`: the same day
+    outside the summer holidays; in them, the last school day before, so that a
+    roll call has a day to be taken for whatever the date of the run."""
+    from liaison.absences import service
+    from tests.world import term_today
+
+    monkeypatch.setattr(service, "paris_today", term_today)

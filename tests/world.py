@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from liaison.calendar.days import Calendar, Closure
+from liaison.core.clock import paris_today
 from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD
 
 PASSWORD = "cahier-de-liaison-2026"
@@ -324,3 +325,23 @@ async def calendar_of(client: httpx.AsyncClient, school_id: str) -> Calendar:
     body = response.json()
     closures = tuple(Closure(dt.date.fromisoformat(c["date"]), c["label"]) for c in body["closures"])
     return Calendar(zone=body["zone"], week=tuple(body["week"]), closures=closures)
+
+
+# -- the roll call's days ---------------------------------------------------------------------------
+
+
+def term_today() -> dt.date:
+    """The day roll-call tests take as today: today, or, in the long summer
+    holidays (no school day in the last 31 days, when no roll call can be taken),
+    the last school day before them. The world's schools keep the default calendar."""
+    today = paris_today()
+    calendar = Calendar()
+    if calendar.school_days(today - dt.timedelta(days=31), today):
+        return today
+    return calendar.school_days(today - dt.timedelta(days=120), today)[-1]
+
+
+def roll_call_day(skip: int = 0) -> dt.date:
+    """A school day a roll call may be taken for (`skip` school days before the latest)."""
+    end = term_today()
+    return Calendar().school_days(end - dt.timedelta(days=31), end)[-1 - skip]

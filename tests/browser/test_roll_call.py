@@ -6,16 +6,22 @@ report from the thread. Each screen checked by axe at phone and desktop sizes.""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import expect
 
-from liaison.calendar.days import Calendar
-from liaison.core.clock import paris_today
 from tests.browser.conftest import LIVE_TIMEOUT, assert_no_page_errors, check_a11y, screenshot, wait_view
-from tests.world import Person, activate, add_staff, families, import_roster, roster, school_with_director
+from tests.world import (
+    Person,
+    activate,
+    add_staff,
+    families,
+    import_roster,
+    roll_call_day,
+    roster,
+    school_with_director,
+)
 
 
 @dataclass
@@ -26,13 +32,6 @@ class Small:
     teacher: Person
     parents: list[Person]  # the guardians of children 0 and 1 (child 2's never signed in)
     children: list[str]
-
-
-def roll_call_day() -> dt.date:
-    days = Calendar().school_days(paris_today() - dt.timedelta(days=31), paris_today())
-    if not days:
-        pytest.skip("no school day in the last 31 days (summer holidays): no roll call to take")
-    return days[-1]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +53,7 @@ async def small(api) -> Small:
     return Small(school_id, class_id, director, teacher, parents, [g["children"][0] for g in guardians])
 
 
+@pytest.mark.usefixtures("in_term")
 async def test_roll_call_question_answer_day_and_cancel(open_app, server, api, small):
     day = roll_call_day().isoformat()
     # Child 1's family reported the absence; child 0's said nothing.

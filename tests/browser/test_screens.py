@@ -487,7 +487,7 @@ async def test_staff_page_of_the_director(at_size, world):
     await expect(
         page.get_by_role("region", name="Ajouter un membre de l'équipe").get_by_label("Fonction")
     ).to_be_visible()
-    await expect(page.locator(".class-item h3")).to_have_text(["Classe CE1", "Classe CP"])
+    await expect(page.locator(".class-item h3")).to_have_text(["Classe CP", "Classe CE1"])  # school order
     await shown(page, "staff-director", "staff")
     assert_no_page_errors(page)
 
@@ -529,6 +529,11 @@ async def test_keyboard_order_and_visible_focus(open_app, server, world):
     # Following it puts the keyboard in the screen, which stays the inbox (no route "#main").
     await page.keyboard.press("Enter")
     await expect(page.locator("main")).to_be_focused()
+    # The search field comes first (on the title row), then its button, then the actions.
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("searchbox", name="Rechercher dans les messages")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Rechercher")).to_be_focused()
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("link", name="Signaler une absence")).to_be_focused()
     assert await page.evaluate("location.hash") == "#/inbox"

@@ -18,7 +18,7 @@ import pytest
 from liaison.calendar.days import Calendar
 from liaison.core.clock import paris_today
 from tests.conftest import Clients
-from tests.world import World, announce, build_world, open_signup
+from tests.world import World, announce, build_world, open_signup, roll_call_day
 
 ROLES = ["anonymous", "admin", "director_a", "teacher_cp", "teacher_ce1", "sophie", "marc",
          "director_b", "teacher_b", "parent_b"]  # fmt: skip
@@ -113,13 +113,6 @@ def next_school_day(skip: int = 0) -> dt.date:
     return Calendar().next_school_days(paris_today() + dt.timedelta(days=3), skip + 1)[-1]
 
 
-def roll_call_day() -> dt.date:
-    days = Calendar().school_days(paris_today() - dt.timedelta(days=31), paris_today())
-    if not days:
-        pytest.skip("no school day in the last 31 days (summer holidays): no roll call to take")
-    return days[-1]
-
-
 def when(days: int) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat()
 
@@ -203,6 +196,7 @@ class _Allowed:
 
 
 @pytest.mark.parametrize("endpoint", list(MATRIX))
+@pytest.mark.usefixtures("in_term")  # the roll call row needs a school day in the last 31 days
 async def test_everyday_matrix(api, world, endpoint):
     people = tokens(world)
     for role in ROLES:

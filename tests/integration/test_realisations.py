@@ -17,6 +17,7 @@ import uuid
 import httpx
 import pytest
 
+from liaison.core.french import de
 from tests.blog_world import activate_paul, consent, make_pupil, tag, upload
 from tests.conftest import Clients
 from tests.live import Live
@@ -217,7 +218,7 @@ async def test_consent_is_needed_for_every_other_child_shown(api, db):
     )
     assert (
         error["message"]
-        == f"Photo de {named['display_name']} : il manque l'accord de ses responsables pour publier."
+        == f"Photo {de(named['display_name'])} : il manque l'accord de ses responsables pour publier."
     )
     # A class page is seen by every family of the class: Léa's consent is needed too.
     for author in (teacher, director):

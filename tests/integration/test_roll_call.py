@@ -11,20 +11,12 @@ import pytest
 
 from liaison.absences import rules
 from liaison.calendar.days import Calendar
-from liaison.core.clock import paris_today
 from tests.live import Live
+from tests.world import roll_call_day, term_today
 
 CALENDAR = Calendar()  # the world's schools keep the default calendar
-
-
-def roll_call_day(skip: int = 0) -> dt.date:
-    """A school day a roll call may be taken for: today or the last school days
-    (the last 31 days); during long holidays there is none."""
-    today = paris_today()
-    days = [d for d in CALENDAR.school_days(today - dt.timedelta(days=31), today)]
-    if len(days) <= skip:
-        pytest.skip("no school day in the last 31 days (summer holidays): no roll call to take")
-    return days[-1 - skip]
+# In the summer holidays the service's today is the last school day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("in_term")
 
 
 def roll_call(day: dt.date, part: str, *children: str) -> dict:
@@ -243,7 +235,7 @@ async def test_who_takes_the_roll_call_and_when(api, world):
         assert (await api(token).post(path, json=body)).status_code == status, token
     assert (await api().post(path, json=body)).status_code == 401
     teacher = api(a.teachers["CP"].token)
-    today = paris_today()
+    today = term_today()
     off = next(d for d in (today - dt.timedelta(days=i) for i in range(7)) if not CALENDAR.is_school_day(d))
     for bad, field in (
         (roll_call(today + dt.timedelta(days=1), "afternoon"), "date"),

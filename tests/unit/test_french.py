@@ -56,8 +56,7 @@ def test_python_lists_and_counts() -> None:
 
 def test_javascript_gives_the_same_answers(tmp_path: Path) -> None:
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (tests/browser/install brings it)")
+    assert node is not None, "node is not installed: run tests/browser/install (it brings it)"
     shutil.copy(ROOT / "static" / "js" / "french.js", tmp_path / "french.mjs")
     (tmp_path / "run.mjs").write_text(RUNNER)
     done = subprocess.run(
