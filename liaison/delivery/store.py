@@ -300,6 +300,25 @@ async def planned_deliveries(conn: Conn, thread_id: UUID) -> dict[UUID, list[Pla
     return found
 
 
+async def awaiting_first_notice(conn: Conn, thread_id: UUID) -> set[UUID] | None:
+    """Who still waits for the thread's first message to be notified (held by
+    quiet hours, the grace period): a reminder would only come with it. None
+    when that message's job is not even expanded: everyone waits."""
+    unexpanded = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM notification_jobs
+                          WHERE thread_id = $1 AND seq = 1 AND kind = 'message' AND done_at IS NULL)""",
+        thread_id,
+    )
+    if unexpanded:
+        return None
+    rows = await conn.fetch(
+        """SELECT DISTINCT d.user_id FROM deliveries d JOIN notification_jobs j ON j.id = d.job_id
+           WHERE d.thread_id = $1 AND d.seq = 1 AND j.kind = 'message' AND d.state = 'queued'""",
+        thread_id,
+    )
+    return {r["user_id"] for r in rows}
+
+
 async def jobs_to_expand(conn: Conn, thread_id: UUID) -> list[Job]:
     """For the receipts: the thread's notification jobs not yet turned into deliveries."""
     rows = await conn.fetch(

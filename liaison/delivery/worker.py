@@ -144,6 +144,11 @@ class Deliverer(Sender):
             if job.child_id is not None:
                 family = set((await directory.guardians_of(conn, [job.child_id]))[job.child_id])
             reads = {user_id: read for user_id, read in reads.items() if user_id in family}
+        if job.kind in ("reminder", "escalation"):
+            # A family whose first notice is still held (quiet hours, grace) gets
+            # the message itself soon: a reminder now would come with it, twice.
+            waiting = await log_store.awaiting_first_notice(conn, job.thread_id)
+            reads = {u: r for u, r in reads.items() if waiting is not None and u not in waiting}
         users = await accounts.users_by_id(conn, list(reads))
         prefs = await accounts.preferences_of(conn, list(reads))
         subscriptions = await log_store.subscriptions_of(conn, list(reads))

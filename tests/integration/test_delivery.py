@@ -388,6 +388,31 @@ async def test_read_or_signed_while_held_is_not_sent(dapi, world, push, pool, cl
     ]
 
 
+async def test_a_reminder_skips_a_family_whose_first_notice_is_still_held(dapi, world, push, pool, clocked):
+    """ "Relancer" in the evening: Sophie's notice of the message waits for the end
+    of her quiet hours, so she gets no reminder besides it (it would come with
+    it, twice); Marc, notified already, is reminded."""
+    a = world.a
+    sophie, marc = dapi(a.parents["cp"].token), dapi(a.parents["ce1"].token)
+    await subscribed(sophie, push, "sophie", quiet_hours={"start": "20:00", "end": "07:00"})
+    await subscribed(marc, push, "marc")
+    director = dapi(a.director.token)
+    thread, message = await announce(director, "Photos de classe", require_ack=True)
+    ids = {a.parents["cp"].user_id: "sophie", a.parents["ce1"].user_id: "marc"}
+    loop = await clocked()
+    await loop.at(next_paris_time(22, created(message) + dt.timedelta(minutes=2)))
+    assert [d.subscription_id for d in await push.wait_for(1)] == ["marc"]
+    reminded = await director.post(f"/api/threads/{thread['id']}/remind")
+    assert reminded.status_code == 201, reminded.text
+    await loop.at(loop.now + dt.timedelta(seconds=1))
+    reminders = [
+        r for r in await deliveries_of(pool, thread["id"]) if r["kind"] in ("reminder", "escalation")
+    ]
+    assert {ids[str(r["user_id"])] for r in reminders if str(r["user_id"]) in ids} == {"marc"}
+    held = [r for r in await deliveries_of(pool, thread["id"]) if r["kind"] == "message"]
+    assert {r["state"] for r in held if ids.get(str(r["user_id"])) == "sophie"} == {"queued"}
+
+
 async def test_urgent_announcement_is_pushed_at_once_with_high_urgency(dapi, world, push, pool, clocked):
     a = world.a
     marc = dapi(a.parents["ce1"].token)
