@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import uvicorn
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from liaison.demo.seed import DemoLogin
 
 log = logging.getLogger("liaison")
+
+if TYPE_CHECKING:
+    from liaison.storage.embedded import EmbeddedPostgres
+
+# The embedded PostgreSQL `database()` started, if any: `liaison run` watches it.
+_embedded: EmbeddedPostgres | None = None
 
 
 def _configure_logging(level: str) -> None:
@@ -43,14 +49,17 @@ def database(settings: Settings) -> Iterator[Settings]:
         return
     from liaison.storage.embedded import EmbeddedPostgres, EmbeddedPostgresError
 
+    global _embedded
     server = EmbeddedPostgres(settings.data_dir)
     try:
         try:
             asyncio.run(server.start())
         except EmbeddedPostgresError as error:
             raise SystemExit(f"Impossible de démarrer PostgreSQL : {error}") from None
+        _embedded = server
         yield settings.with_overrides(database_url=server.dsn)
     finally:
+        _embedded = None
         # A second Ctrl-C must not leave the server running.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -99,6 +108,15 @@ def _announce(url: str, logins: list[DemoLogin]) -> None:
     print("Ctrl-C pour arrêter.\n", flush=True)
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy headers, from the proxies the operator names in
+    FORWARDED_ALLOW_IPS only: with none (the default) X-Forwarded-For is
+    ignored, so a request cannot choose the address the rate limits count
+    (uvicorn alone would believe it from 127.0.0.1)."""
+    trusted = settings.forwarded_allow_ips
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
 async def _serve(
     settings: Settings, host: str, port: int, *, run_workers: bool, on_ready: Callable[[], None] | None = None
 ) -> None:
@@ -115,7 +133,7 @@ async def _serve(
         # Compression costs ~50 KiB per socket; events are small anyway.
         ws_per_message_deflate=False,
         ws_max_size=65536,  # clients only send small control frames
-        proxy_headers=True,
+        **proxy_options(settings),
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
@@ -139,13 +157,30 @@ async def _serve(
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     url = f"http://{args.host}:{args.port}"
     logins = await _migrate_and_seed(settings, demo=not args.no_demo)
-    await _serve(
+    serving = _serve(
         settings,
         args.host,
         args.port,
         run_workers=True,
         on_ready=lambda: _announce(url, logins),
     )
+    if _embedded is None:
+        await serving
+        return
+    # The embedded PostgreSQL is restarted when it dies (requests answer 503
+    # meanwhile); if it cannot be, exit non-zero so a supervisor restarts us.
+    serve_task = asyncio.create_task(serving)
+    watch_task = asyncio.create_task(_embedded.watch())
+    try:
+        await asyncio.wait({serve_task, watch_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch_task.cancel()
+        if watch_task.done() and not watch_task.cancelled() and not serve_task.done():
+            serve_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serve_task
+            raise SystemExit("PostgreSQL s'est arrêté et n'a pas pu être redémarré.")
+    await serve_task
 
 
 async def cmd_web(settings: Settings, args: argparse.Namespace) -> None:

@@ -6,6 +6,7 @@ stops the process with a message that names the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -39,9 +40,19 @@ class Settings:
     max_import_bytes: int = 5_242_880
     session_days: int = 30
     activation_days: int = 60
-    login_max_failures_per_login: int = 10
+    # Failed sign-ins per window: one login from one address (tight), one
+    # address for every login, one login from every address (the ceiling).
+    login_max_failures_per_pair: int = 10
     login_max_failures_per_ip: int = 100
+    login_max_failures_per_login: int = 50
     login_window_seconds: int = 900
+    # FORWARDED_ALLOW_IPS: the proxies whose X-Forwarded-For is believed
+    # (comma-separated addresses or networks, `*` for any); none by default.
+    forwarded_allow_ips: str = ""
+    # Floods: messages (and new threads) a minute, photos and files an hour, per user.
+    post_limit_family_per_minute: int = 30
+    post_limit_staff_per_minute: int = 120
+    upload_limit_per_hour: int = 60
     admin_login: str | None = None
     admin_password: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
@@ -127,6 +138,23 @@ def _url(env: Mapping[str, str], name: str, schemes: set[str]) -> str | None:
     return raw.strip()
 
 
+def _forwarded_allow_ips(env: Mapping[str, str]) -> str:
+    """The trusted proxies, checked: addresses or networks, or `*`."""
+    raw = env.get("FORWARDED_ALLOW_IPS", "").strip()
+    entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"FORWARDED_ALLOW_IPS doit lister des adresses ou réseaux séparés par des virgules "
+                f"(reçu {entry!r})."
+            ) from None
+    return ",".join(entries)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings; raise ConfigError naming the first bad variable."""
     env = os.environ if env is None else env
@@ -157,6 +185,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_import_bytes=_int(env, "MAX_IMPORT_BYTES", Settings.max_import_bytes, minimum=1024),
         session_days=_int(env, "SESSION_DAYS", Settings.session_days, minimum=1),
         activation_days=_int(env, "ACTIVATION_DAYS", Settings.activation_days, minimum=1),
+        login_max_failures_per_pair=_int(
+            env, "LOGIN_MAX_FAILURES_PER_PAIR", Settings.login_max_failures_per_pair, 1
+        ),
         login_max_failures_per_login=_int(
             env, "LOGIN_MAX_FAILURES_PER_LOGIN", Settings.login_max_failures_per_login, 1
         ),
@@ -164,6 +195,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "LOGIN_MAX_FAILURES_PER_IP", Settings.login_max_failures_per_ip, 1
         ),
         login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", Settings.login_window_seconds, 1),
+        forwarded_allow_ips=_forwarded_allow_ips(env),
+        post_limit_family_per_minute=_int(
+            env, "POST_LIMIT_FAMILY_PER_MINUTE", Settings.post_limit_family_per_minute, 1
+        ),
+        post_limit_staff_per_minute=_int(
+            env, "POST_LIMIT_STAFF_PER_MINUTE", Settings.post_limit_staff_per_minute, 1
+        ),
+        upload_limit_per_hour=_int(env, "UPLOAD_LIMIT_PER_HOUR", Settings.upload_limit_per_hour, 1),
         admin_login=admin_login,
         admin_password=admin_password,
         log_level=log_level,

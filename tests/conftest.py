@@ -154,6 +154,10 @@ def base_settings(database_url: str, redis_url: str, tmp_path_factory: pytest.Te
         # limit tests start a server of their own with low limits.
         login_max_failures_per_ip=100_000,
         login_max_failures_per_login=5,
+        # Likewise for floods: tests/integration/test_floods.py sets its own.
+        post_limit_family_per_minute=100_000,
+        post_limit_staff_per_minute=100_000,
+        upload_limit_per_hour=100_000,
         push_allow_private_endpoints=True,
     )
 

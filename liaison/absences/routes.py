@@ -15,7 +15,7 @@ from liaison.accounts.auth import require_user
 from liaison.core.clock import paris_today
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
-from liaison.web.requests import Body, parse_body, path_id
+from liaison.web.requests import Body, day, parse_body, path_id, query_day
 from liaison.web.routing import route
 
 
@@ -29,22 +29,9 @@ class NewAbsence(Body):
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise invalid({field: "Date invalide (attendu AAAA-MM-JJ)."}) from None
-
-
 def _query_day(request: Request) -> dt.date:
     """`?date=`, the school's day (Paris) by default."""
-    raw = request.query_params.get("date")
-    try:
-        return dt.date.fromisoformat(raw) if raw else paris_today()
-    except ValueError:
-        raise ApiError(
-            400, ErrorCode.BAD_REQUEST, "Paramètre « date » invalide (attendu AAAA-MM-JJ)."
-        ) from None
+    return query_day(request, "date", paris_today())
 
 
 async def report(request: Request) -> Response:
@@ -60,8 +47,8 @@ async def report(request: Request) -> Response:
         Context.of(request),
         user,
         child_id=child_id,
-        start=_date(new.start, "start"),
-        end=_date(new.end, "end"),
+        start=day(new.start, "start"),
+        end=day(new.end, "end"),
         part=new.part,
         reason=new.reason,
         note=new.note,
@@ -106,7 +93,7 @@ async def roll_call(request: Request) -> Response:
         absent = [UUID(c) for c in body.absent]
     except ValueError:
         raise invalid({"absent": "Un de ces enfants n'est pas dans cette classe."}) from None
-    answer = await service.roll_call(ctx, user, class_id, _date(body.date, "date"), body.part, absent)
+    answer = await service.roll_call(ctx, user, class_id, day(body.date, "date"), body.part, absent)
     return JSONResponse(answer)
 
 

@@ -11,9 +11,10 @@ from pydantic import Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from liaison.accounts import service
+from liaison.accounts import recovery_routes, service
 from liaison.accounts.auth import SESSION_COOKIE, require_session, require_user
-from liaison.accounts.ratelimit import Limit
+from liaison.accounts.ratelimit import FailureCounter, Keyed, Limit
+from liaison.accounts.signin import signed_in, signed_in_or_challenged
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode
 from liaison.core.people import User
@@ -61,13 +62,17 @@ class PreferencesUpdate(Body):
         return value
 
 
-def _limits(request: Request) -> tuple[Limit, Limit]:
+def _limits(request: Request, login: str, ip: str) -> list[Keyed]:
+    """What one sign-in attempt counts against: this login from this address
+    (tight), this address for any login, this login from anywhere (a much
+    higher ceiling). docs/accounts-and-security.md gives the reasoning."""
     settings = request.app.state.settings
     window = settings.login_window_seconds
-    return (
-        Limit("login", settings.login_max_failures_per_login, window),
-        Limit("ip", settings.login_max_failures_per_ip, window),
-    )
+    return [
+        (f"{login}\n{ip}", Limit("pair", settings.login_max_failures_per_pair, window)),
+        (ip, Limit("ip", settings.login_max_failures_per_ip, window)),
+        (login, Limit("login", settings.login_max_failures_per_login, window)),
+    ]
 
 
 def _client_ip(request: Request) -> str:
@@ -75,36 +80,28 @@ def _client_ip(request: Request) -> str:
 
 
 async def _signed_in(request: Request, user: User) -> JSONResponse:
-    settings = request.app.state.settings
-    token = await service.open_session(Context.of(request), user)
-    response = JSONResponse({"token": token, "user": user.to_api()})
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    return response
+    return await signed_in(request, user)
 
 
 async def sign_in(request: Request) -> Response:
     body = await parse_body(request, SignIn)
     login, ip = body.login.lower(), _client_ip(request)
-    per_login, per_ip = _limits(request)
-    counter = request.app.state.failure_counter
-    wait = max(await counter.retry_after(login, per_login), await counter.retry_after(ip, per_ip))
+    limits = _limits(request, login, ip)
+    counter: FailureCounter = request.app.state.failure_counter
+    # Counted before the (slow) check: parallel attempts cannot all slip in.
+    wait = await counter.attempt(limits)
     _refuse_while(wait, "Trop de tentatives de connexion. Réessayez dans quelques minutes.")
-    user = await service.check_password(Context.of(request), login, body.password)
+    try:
+        user = await service.check_password(Context.of(request), login, body.password)
+    except BaseException:
+        await counter.give_back(limits)  # not a failure: the check did not finish
+        raise
     if user is None:
-        await counter.record_failure(login, per_login)
-        await counter.record_failure(ip, per_ip)
         log.info("sign-in failed", extra={"event": "signin_failed", "ip": ip})
         raise ApiError(401, ErrorCode.BAD_CREDENTIALS, "Identifiant ou mot de passe incorrect.")
-    await counter.reset(login, per_login)
-    return await _signed_in(request, user)
+    await counter.give_back(limits[1:])
+    await counter.reset(*limits[0])
+    return await signed_in_or_challenged(request, user)  # a second factor asks for its code
 
 
 def _refuse_while(wait: int, message: str) -> None:
@@ -124,18 +121,23 @@ async def sign_out(request: Request) -> Response:
 async def activate(request: Request) -> Response:
     body = await parse_body(request, Activation)
     ip = _client_ip(request)
-    _, per_ip = _limits(request)
-    counter = request.app.state.failure_counter
-    # Codes are long enough not to be guessed, but a flood is still refused.
-    wait = await counter.retry_after(ip, per_ip)
+    settings = request.app.state.settings
+    per_ip = [(ip, Limit("ip", settings.login_max_failures_per_ip, settings.login_window_seconds))]
+    counter: FailureCounter = request.app.state.failure_counter
+    # Codes are long enough not to be guessed, but a flood is still refused;
+    # counted before the check, like a sign-in, and given back unless unknown.
+    wait = await counter.attempt(per_ip)
     _refuse_while(wait, "Trop de tentatives. Réessayez dans quelques minutes.")
     try:
         user = await service.activate(Context.of(request), body.code, body.password)
     except service.UnknownCode:
-        await counter.record_failure(ip, per_ip)
         raise ApiError(
             404, ErrorCode.UNKNOWN_CODE, "Ce code d'activation est inconnu, expiré ou déjà utilisé."
         ) from None
+    except BaseException:
+        await counter.give_back(per_ip)
+        raise
+    await counter.give_back(per_ip)
     return await _signed_in(request, user)
 
 
@@ -180,4 +182,5 @@ routes = [
     route("/api/session", POST=sign_in, DELETE=sign_out),
     route("/api/activate", POST=activate),
     route("/api/me/preferences", GET=get_preferences, PUT=put_preferences),
+    *recovery_routes.routes,  # a forgotten password, a new letter, devices, the second factor
 ]

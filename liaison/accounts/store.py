@@ -169,17 +169,38 @@ async def activated_user_ids(conn: Connection, user_ids: list[UUID]) -> set[UUID
 # -- sessions ----------------------------------------------------------------
 
 
-async def create_session(conn: Conn, user_id: UUID, days: int) -> tuple[str, bytes]:
+async def create_session(conn: Conn, user_id: UUID, days: int, device: str = "") -> tuple[str, bytes]:
     token = tokens.new_session_token()
     token_hash = tokens.digest(token)
     await conn.execute(
-        """INSERT INTO sessions (token_hash, user_id, expires_at)
-           VALUES ($1, $2, now() + make_interval(days => $3))""",
+        """INSERT INTO sessions (token_hash, user_id, expires_at, device)
+           VALUES ($1, $2, now() + make_interval(days => $3), $4)""",
         token_hash,
         user_id,
         days,
+        device,
     )
     return token, token_hash
+
+
+async def sessions_of(conn: Conn, user_id: UUID) -> list[asyncpg.Record]:
+    """The user's sessions still valid, the most recently used first."""
+    return await conn.fetch(
+        """SELECT id, token_hash, created_at, last_seen_at, device, shared_device FROM sessions
+           WHERE user_id = $1 AND expires_at > now() ORDER BY last_seen_at DESC, created_at DESC""",
+        user_id,
+    )
+
+
+async def delete_session_of(conn: Conn, user_id: UUID, session_id: UUID) -> bool:
+    """End one of the user's sessions; False if it is not theirs (or gone)."""
+    status = await conn.execute("DELETE FROM sessions WHERE id = $1 AND user_id = $2", session_id, user_id)
+    return status != "DELETE 0"
+
+
+async def delete_sessions_of(conn: Conn, user_id: UUID) -> None:
+    """Every session of the user ends (a new password, a new letter)."""
+    await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
 
 
 async def user_for_session(conn: Conn, token_hash: bytes) -> User | None:
@@ -205,6 +226,9 @@ async def delete_session(conn: Conn, token_hash: bytes) -> None:
 async def delete_expired(conn: Conn) -> tuple[int, int]:
     sessions = await conn.execute("DELETE FROM sessions WHERE expires_at < now()")
     codes = await conn.execute("DELETE FROM activation_codes WHERE expires_at < now() - interval '30 days'")
+    await conn.execute("DELETE FROM password_resets WHERE expires_at < now() - interval '1 day'")
+    await conn.execute("DELETE FROM password_reset_requests WHERE created_at < now() - interval '1 day'")
+    await conn.execute("DELETE FROM sign_in_challenges WHERE expires_at < now()")
     return int(sessions.split()[-1]), int(codes.split()[-1])
 
 
@@ -313,3 +337,187 @@ async def save_preferences(conn: Conn, user_id: UUID, prefs: dict[str, Any]) -> 
 async def users_by_id(conn: Conn, user_ids: list[UUID]) -> dict[UUID, User]:
     rows = await conn.fetch(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])", user_ids)
     return {r["id"]: User.from_row(r) for r in rows}
+
+
+# -- forgotten passwords -------------------------------------------------------------
+
+
+async def recovery_targets(conn: Conn, login_or_email: str) -> list[User]:
+    """The accounts with an email that this login, or this email address, names
+    (a parent of two schools may have two). Empty when none: nothing says so."""
+    rows = await conn.fetch(
+        f"""SELECT {_USER_COLUMNS} FROM users
+            WHERE email IS NOT NULL AND email <> ''
+              AND (login = lower($1) OR lower(email) = lower($1))
+            ORDER BY created_at LIMIT 5""",
+        login_or_email,
+    )
+    return [User.from_row(r) for r in rows]
+
+
+async def count_reset_request(conn: Connection, address: bytes, window_seconds: int) -> int:
+    """Record a request from this address (hashed) and return how many it made
+    within the window, this one included. Serialised per address, so a burst
+    counts as a sequence."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('password-reset:' || encode($1, 'hex'), 0))", address
+    )
+    await conn.execute("INSERT INTO password_reset_requests (address) VALUES ($1)", address)
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM password_reset_requests
+               WHERE address = $1 AND created_at > now() - make_interval(secs => $2)""",
+            address,
+            float(window_seconds),
+        )
+    )
+
+
+async def issue_password_reset(
+    conn: Connection, user_id: UUID, minutes: int, max_per_window: int, window_seconds: int
+) -> str | None:
+    """A new reset token for the user, or None when the account already got
+    `max_per_window` links within the window (nobody is flooded with mails)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('password-reset:' || $1::uuid::text, 0))", user_id
+    )
+    recent = await conn.fetchval(
+        """SELECT count(*) FROM password_resets
+           WHERE user_id = $1 AND created_at > now() - make_interval(secs => $2)""",
+        user_id,
+        float(window_seconds),
+    )
+    if recent >= max_per_window:
+        return None
+    token = tokens.new_session_token()
+    await conn.execute(
+        """INSERT INTO password_resets (token_hash, user_id, expires_at)
+           VALUES ($1, $2, now() + make_interval(mins => $3))""",
+        tokens.digest(token),
+        user_id,
+        minutes,
+    )
+    return token
+
+
+async def consume_password_reset(conn: Connection, token: str) -> User | None:
+    """Mark the link used (once, whatever the concurrency) and return its user;
+    None for an unknown, used or expired one. The user's other links die too."""
+    row = await conn.fetchrow(
+        """UPDATE password_resets SET used_at = now()
+           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+           RETURNING user_id""",
+        tokens.digest(token),
+    )
+    if row is None:
+        return None
+    await conn.execute(
+        "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL", row["user_id"]
+    )
+    return await get_user(conn, row["user_id"])
+
+
+# -- a new letter: the account goes back to "not activated" ---------------------------
+
+
+async def reset_to_letter(conn: Connection, user_id: UUID) -> None:
+    """The password, every session, every pending link and the second factor go:
+    only the new letter's code opens the account now."""
+    await conn.execute(
+        """UPDATE users SET password_hash = NULL, activated_at = NULL,
+                            totp_secret = NULL, totp_enabled_at = NULL
+           WHERE id = $1""",
+        user_id,
+    )
+    await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+    await conn.execute(
+        "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL", user_id
+    )
+    await conn.execute("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
+    await conn.execute("DELETE FROM sign_in_challenges WHERE user_id = $1", user_id)
+
+
+# -- the second factor ----------------------------------------------------------------------
+
+
+async def totp_state(conn: Conn, user_id: UUID) -> tuple[str | None, bool]:
+    """The user's TOTP secret (set up or enabled) and whether it is enabled."""
+    row = await conn.fetchrow("SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1", user_id)
+    if row is None:
+        return None, False
+    return row["totp_secret"], row["totp_enabled_at"] is not None
+
+
+async def set_totp_secret(conn: Conn, user_id: UUID, secret: str) -> None:
+    """A new secret being set up (not enabled until confirmed)."""
+    await conn.execute(
+        "UPDATE users SET totp_secret = $2, totp_enabled_at = NULL WHERE id = $1", user_id, secret
+    )
+
+
+async def enable_totp(conn: Connection, user_id: UUID, recovery_code_hashes: list[bytes]) -> None:
+    await conn.execute("UPDATE users SET totp_enabled_at = now() WHERE id = $1", user_id)
+    await conn.execute("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
+    await conn.execute(
+        """INSERT INTO recovery_codes (code_hash, user_id)
+           SELECT h, $2 FROM unnest($1::bytea[]) AS t(h)""",
+        recovery_code_hashes,
+        user_id,
+    )
+
+
+async def disable_totp(conn: Connection, user_id: UUID) -> None:
+    await conn.execute("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1", user_id)
+    await conn.execute("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
+
+
+async def use_recovery_code(conn: Conn, user_id: UUID, code_hash: bytes) -> bool:
+    """Mark the code used, once; False if it is unknown or used."""
+    status = await conn.execute(
+        """UPDATE recovery_codes SET used_at = now()
+           WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL""",
+        user_id,
+        code_hash,
+    )
+    return status != "UPDATE 0"
+
+
+async def recovery_codes_left(conn: Conn, user_id: UUID) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL", user_id
+        )
+    )
+
+
+async def create_challenge(conn: Conn, user_id: UUID, device: str, minutes: int) -> str:
+    token = tokens.new_session_token()
+    await conn.execute(
+        """INSERT INTO sign_in_challenges (token_hash, user_id, device, expires_at)
+           VALUES ($1, $2, $3, now() + make_interval(mins => $4))""",
+        tokens.digest(token),
+        user_id,
+        device,
+        minutes,
+    )
+    return token
+
+
+async def take_challenge_attempt(conn: Conn, token: str, max_attempts: int) -> asyncpg.Record | None:
+    """Count an attempt on the challenge (before the code is checked) and return
+    it (user_id, device); None when unknown, expired or out of attempts."""
+    return await conn.fetchrow(
+        """UPDATE sign_in_challenges SET attempts = attempts + 1
+           WHERE token_hash = $1 AND expires_at > now() AND attempts < $2
+           RETURNING user_id, device""",
+        tokens.digest(token),
+        max_attempts,
+    )
+
+
+async def drop_challenge(conn: Conn, token: str) -> None:
+    await conn.execute("DELETE FROM sign_in_challenges WHERE token_hash = $1", tokens.digest(token))
+
+
+async def drop_challenges_of(conn: Conn, user_id: UUID) -> None:
+    await conn.execute("DELETE FROM sign_in_challenges WHERE user_id = $1", user_id)

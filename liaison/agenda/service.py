@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 from liaison.accounts import store as accounts
 from liaison.agenda import policy, store
 from liaison.agenda.policy import AgendaAction
-from liaison.core.clock import iso
+from liaison.core.clock import aware, iso
 from liaison.core.context import Context
 from liaison.core.errors import invalid, not_found
 from liaison.core.people import User
@@ -236,8 +236,8 @@ def ics(rows: list[asyncpg.Record], public_url: str, school_name: str) -> bytes:
         event = Event()
         event.add("uid", f"{row['id']}@liaison")
         event.add("dtstamp", stamp)
-        event.add("dtstart", row["starts_at"])
-        event.add("dtend", row["ends_at"])
+        event.add("dtstart", aware(row["starts_at"]))  # aware: ±infinity of rows written before 2000–2100
+        event.add("dtend", aware(row["ends_at"]))
         event.add("summary", row["title"])
         if row["location"]:
             event.add("location", row["location"])

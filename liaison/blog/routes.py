@@ -47,7 +47,7 @@ class PostChange(Body):
 
 
 class Review(Body):
-    comment: Annotated[str, trimmed(2000)]
+    comment: Annotated[str, trimmed(2000, lines=True)]  # a reason, in a few lines
 
     _checked = field_validator("comment")(nonblank)
 

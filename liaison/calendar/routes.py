@@ -14,11 +14,8 @@ from liaison.calendar import service
 from liaison.calendar.days import WEEKDAYS, Closure
 from liaison.core.context import Context
 from liaison.core.errors import invalid
-from liaison.web.requests import Body, nonblank, parse_body, path_id, trimmed
+from liaison.web.requests import Body, nonblank, parse_body, parse_day, path_id, trimmed
 from liaison.web.routing import route
-
-# A closure is a day of a real school year: not before 2000, not after 2100.
-_FIRST, _LAST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 class NewClosure(Body):
@@ -28,13 +25,7 @@ class NewClosure(Body):
     @field_validator("date")
     @classmethod
     def _date(cls, value: str) -> str:
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("Date invalide (attendu AAAA-MM-JJ).") from None
-        if not _FIRST <= day <= _LAST:
-            raise ValueError("Date hors des années scolaires possibles.")
-        return day.isoformat()
+        return parse_day(value).isoformat()  # a day of a possible school year: 2000 to 2100
 
     _label = field_validator("label")(nonblank)
 

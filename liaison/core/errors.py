@@ -21,6 +21,7 @@ class ErrorCode(enum.StrEnum):
     # 401, 403
     UNAUTHORIZED = "unauthorized"
     BAD_CREDENTIALS = "bad_credentials"
+    SECOND_FACTOR_REQUIRED = "second_factor_required"
     CSRF = "csrf"
     FORBIDDEN = "forbidden"
     # 404, 405
@@ -49,8 +50,11 @@ class ErrorCode(enum.StrEnum):
     WEAK_PASSWORD = "weak_password"
     # 429
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    RATE_LIMITED = "rate_limited"  # too many messages or uploads in a window
     # 500: never for bad input
     INTERNAL = "internal"
+    # 503: the database is out of reach for a moment (`Retry-After`)
+    UNAVAILABLE = "unavailable"
 
 
 class ApiError(Exception):

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import re
 import uuid
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -43,6 +44,21 @@ class MailError(Exception):
     """The mail could not be handed to the server; worth trying again later."""
 
 
+class MailBuildError(ValueError):
+    """The mail cannot be built (a header Python's email refuses, an address it
+    cannot write): trying again would fail again, a permanent failure."""
+
+
+# Control characters and line or paragraph separators: a header is one line.
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A header's text on one line: every run of control characters (line
+    breaks of a subject stored before they were refused) becomes a space."""
+    return _HEADER_BREAKS.sub(" ", text).strip()
+
+
 def thread_message_id(thread_id: str, seq: int, domain: str) -> str:
     """Stable ids, so that a thread stays one conversation in a mail client."""
     return f"<thread-{thread_id}-{seq}@{domain}>"
@@ -61,8 +77,32 @@ def compose(
     templates: Environment | None = None,
 ) -> EmailMessage:
     """Text and HTML from `<template>.txt` and `<template>.html` (of `templates`, by
-    default delivery's own folder); never an image."""
-    templates = templates or _templates
+    default delivery's own folder); never an image. The subject is put on one
+    line; a mail that cannot be built anyway raises MailBuildError."""
+    try:
+        message = _compose(
+            template, to=to, sender=sender, subject=one_line(subject), context=context,
+            message_id=message_id, in_reply_to=in_reply_to, unsubscribe_url=unsubscribe_url,
+            templates=templates or _templates,
+        )  # fmt: skip
+        message.as_bytes()  # what the mailer will write: fails here, not at each try
+    except (ValueError, TypeError, LookupError, MessageError) as error:
+        raise MailBuildError(f"{type(error).__name__}: {error}") from error
+    return message
+
+
+def _compose(
+    template: str,
+    *,
+    to: str,
+    sender: str,
+    subject: str,
+    context: dict[str, Any],
+    message_id: str | None,
+    in_reply_to: str | None,
+    unsubscribe_url: str | None,
+    templates: Environment,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to

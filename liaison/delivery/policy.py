@@ -37,6 +37,22 @@ class Recipient:
     preferences: Preferences
 
 
+# An absence's reason and note are health data: they stay in Liaison. A push
+# carries a thread's subject only (a lock screen is not private; an absence's
+# subject names no reason), and the email of a message in an absence thread
+# says where to read it instead of its text (a mailbox is not the school's).
+PRIVATE_TEXT_KINDS = frozenset({"absence"})
+PRIVATE_TEXT = (
+    "Ce message concerne une absence. Son contenu (motif, précisions) ne quitte pas Liaison : "
+    "ouvrez-le dans l'application pour le lire."
+)
+
+
+def mail_text(thread_kind: str, body: str) -> str:
+    """The text of a message as its email shows it."""
+    return PRIVATE_TEXT if thread_kind in PRIVATE_TEXT_KINDS else body
+
+
 def first_notification_at(created_at: dt.datetime, urgent: bool, grace: dt.timedelta) -> dt.datetime:
     """Urgent messages and absences go at once; others wait for the grace
     period, so that someone who reads meanwhile is not disturbed."""

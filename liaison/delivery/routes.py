@@ -15,7 +15,7 @@ from liaison.accounts.auth import require_user
 from liaison.core.context import Context
 from liaison.core.errors import not_found
 from liaison.delivery import service
-from liaison.web.pages import page
+from liaison.web.pages import page, text_headers
 from liaison.web.requests import Body, parse_body, trimmed
 from liaison.web.routing import route
 
@@ -86,7 +86,7 @@ async def mail_show(request: Request) -> Response:
         f"De : {message['From']}\nÀ : {message['To']}\nObjet : {message['Subject']}\n\n"
         + (text.get_content() if text else ""),
         media_type="text/plain; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
+        headers=text_headers(),
     )
 
 

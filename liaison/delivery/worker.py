@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +27,7 @@ from liaison.core.clock import utcnow
 from liaison.core.people import User
 from liaison.delivery import policy
 from liaison.delivery import store as log_store
-from liaison.delivery.mail import compose, domain_of, thread_message_id
+from liaison.delivery.mail import MailBuildError, compose, domain_of, thread_message_id
 from liaison.delivery.policy import EMAIL, PUSH, Preferences, Recipient
 from liaison.delivery.push import topic_for
 from liaison.delivery.sender import STUCK_AFTER, Clock, Sender
@@ -308,8 +309,23 @@ class Deliverer(Sender):
         if user is None or not user.email:
             await log_store.finish(self.pool, delivery.id, "failed", "pas d'adresse courriel")
             return
+        try:
+            message = self._message_mail(delivery, thread, author, body, user)
+        except MailBuildError as error:  # the same tomorrow: failed once, never retried
+            log.warning("delivery %s: mail cannot be built (%s)", delivery.id, error)
+            await log_store.finish(self.pool, delivery.id, "failed", f"courriel impossible : {error}"[:300])
+            return
+        failure = await self.mail(message)
+        if failure is not None:
+            await self._retry(delivery, f"SMTP : {failure}"[:300])
+            return
+        await log_store.finish(self.pool, delivery.id, "sent")
+
+    def _message_mail(
+        self, delivery: Delivery, thread: Any, author: Any, body: str, user: Any
+    ) -> EmailMessage:
         public = self.settings.public_url
-        message = compose(
+        return compose(
             "message",
             to=user.email,
             sender=self.settings.mail_from,
@@ -319,7 +335,7 @@ class Deliverer(Sender):
                 "author": author.display_name if author else "L'école",
                 "school": None,
                 "subject": thread["subject"],
-                "body": body,
+                "body": policy.mail_text(thread["kind"], body),
                 "require_ack": thread["require_ack"],
                 "reminder": delivery.kind in ("reminder", "escalation"),
                 "promotion": delivery.kind == "promotion",
@@ -334,11 +350,6 @@ class Deliverer(Sender):
             else None,
             unsubscribe_url=f"{public}/#/preferences",
         )
-        failure = await self.mail(message)
-        if failure is not None:
-            await self._retry(delivery, f"SMTP : {failure}"[:300])
-            return
-        await log_store.finish(self.pool, delivery.id, "sent")
 
     # -- the daily digest -------------------------------------------------------------------
     async def digests(self, now: dt.datetime) -> None:
@@ -362,34 +373,39 @@ class Deliverer(Sender):
         authors = await accounts.users_by_id(
             self.pool, list({t["author_id"] for ts in unread.values() for t in ts})
         )
-        public = self.settings.public_url
         for reader in readers:
             items = unread.get(reader.id) if reader.id in claimed else None
             if not items:
                 continue
-            message = compose(
-                "digest",
-                to=reader.email or "",
-                sender=self.settings.mail_from,
-                subject=f"Liaison : {len(items)} conversation{'s' if len(items) > 1 else ''} à lire",
-                context={
-                    "recipient": reader.display_name,
-                    "items": [
-                        {
-                            "subject": t["subject"],
-                            "author": authors[t["author_id"]].display_name
-                            if t["author_id"] in authors
-                            else "",
-                            "unread": t["unread"],
-                            "url": f"{public}/#/threads/{t['id']}",
-                        }
-                        for t in items
-                    ],
-                    "preferences_url": f"{public}/#/preferences",
-                },
-                unsubscribe_url=f"{public}/#/preferences",
-            )
+            try:
+                message = self._digest_mail(reader, items, authors)
+            except MailBuildError as error:  # the same in a minute: this digest is not sent
+                log.warning("digest for %s cannot be built (%s)", reader.id, error)
+                continue
             failure = await self.mail(message)
             if failure is not None:
                 log.warning("digest for %s not sent (%s); retried in a minute", reader.id, failure)
                 await log_store.release_digest(self.pool, reader.id, day)
+
+    def _digest_mail(self, reader: User, items: list[Any], authors: dict[UUID, User]) -> EmailMessage:
+        public = self.settings.public_url
+        return compose(
+            "digest",
+            to=reader.email or "",
+            sender=self.settings.mail_from,
+            subject=f"Liaison : {len(items)} conversation{'s' if len(items) > 1 else ''} à lire",
+            context={
+                "recipient": reader.display_name,
+                "items": [
+                    {
+                        "subject": t["subject"],
+                        "author": authors[t["author_id"]].display_name if t["author_id"] in authors else "",
+                        "unread": t["unread"],
+                        "url": f"{public}/#/threads/{t['id']}",
+                    }
+                    for t in items
+                ],
+                "preferences_url": f"{public}/#/preferences",
+            },
+            unsubscribe_url=f"{public}/#/preferences",
+        )

@@ -13,6 +13,10 @@ see something of theirs that holds this photo:
 
 Registration happens when the holder's module is imported (by its routes
 module, itself imported by liaison/app.py).
+
+A family photo stays in its family's pages (`policy.attach_decision`): the
+cahier registers a `family_holder` too, telling which children's own cahier
+pages show a photo.
 """
 
 from __future__ import annotations
@@ -29,12 +33,31 @@ Holder = Callable[[Conn, User, UUID], Awaitable[bool]]
 
 HOLDERS: list[Holder] = []
 
+FamilyHolder = Callable[[Conn, UUID], Awaitable[set[UUID]]]
+
+FAMILY_HOLDERS: list[FamilyHolder] = []
+
 
 def holder(function: Holder) -> Holder:
     """Register `function` as a holder (once, however often imported)."""
     if function not in HOLDERS:
         HOLDERS.append(function)
     return function
+
+
+def family_holder(function: FamilyHolder) -> FamilyHolder:
+    """Register `function`: the children whose own pages show a photo."""
+    if function not in FAMILY_HOLDERS:
+        FAMILY_HOLDERS.append(function)
+    return function
+
+
+async def in_family_pages(conn: Conn, media_id: UUID) -> frozenset[UUID]:
+    """The children whose own pages (a child's cahier) show this photo."""
+    children: set[UUID] = set()
+    for hold in list(FAMILY_HOLDERS):
+        children |= await hold(conn, media_id)
+    return frozenset(children)
 
 
 async def may_see(conn: Conn, user: User, media: asyncpg.Record) -> bool:

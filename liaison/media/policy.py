@@ -1,17 +1,19 @@
-"""Who may send photos and say which children they show: pure functions of
-the user and facts the service gathers, read as a table (ALLOW, FORBID: 403,
-or HIDE: 404). Who may see a photo is `access.py`'s: it asks the posts and
-pages that hold it.
+"""Who may send photos, say which children they show and attach them to a
+post or page: pure functions of the user and facts the service gathers, read
+as a table (ALLOW, FORBID: 403, or HIDE: 404). Who may see a photo is
+`access.py`'s: it asks the posts and pages that hold it.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from uuid import UUID
 
 from liaison.core.decisions import Decision, enforce
 from liaison.core.people import User
 
-__all__ = ["Decision", "MediaAction", "enforce"]
+__all__ = ["AttachFacts", "Decision", "MediaAction", "attach_decision", "enforce", "family_of"]
 
 ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 
@@ -38,3 +40,40 @@ def media_decision(user: User, may_see: bool, action: MediaAction) -> Decision:
 def shows_tags(user: User) -> bool:
     """The children tagged on a photo are shown to the school's staff only."""
     return user.is_staff
+
+
+@dataclass(frozen=True)
+class AttachFacts:
+    """What the service knows of a photo someone wants to attach."""
+
+    may_see: bool  # `access.may_see` for this user
+    own: bool  # this user uploaded it
+    sent_by_guardian: bool  # its uploader is a parent
+    uploader_children: frozenset[UUID]  # the uploader's children (a parent's)
+    in_cahiers: frozenset[UUID]  # the children whose own cahier pages show it
+
+
+def family_of(photo: AttachFacts) -> frozenset[UUID] | None:
+    """The children whose family a photo belongs to, or None when it is not a
+    family photo: one a guardian sent (their children), or shown on a child's
+    own cahier page (that child), both counting."""
+    family = photo.in_cahiers | (photo.uploader_children if photo.sent_by_guardian else frozenset())
+    return family if photo.sent_by_guardian or photo.in_cahiers else None
+
+
+def attach_decision(user: User, photo: AttachFacts, child_id: UUID | None) -> Decision:
+    """May `user` attach this photo to a post or page: a child's own cahier
+    page (`child_id`), or a class page or blog post (None)?
+
+    Only a photo they may see (HIDE otherwise: nothing tells it from one that
+    does not exist); families and pupils attach only their own. A family photo
+    stays in its family's pages: never on a class page, a blog post or another
+    child's cahier (FORBID)."""
+    if user.school_id is None or not photo.may_see:
+        return HIDE
+    if not user.is_staff and not photo.own:
+        return HIDE
+    family = family_of(photo)
+    if family is not None and (child_id is None or child_id not in family):
+        return FORBID
+    return ALLOW

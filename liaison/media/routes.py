@@ -20,9 +20,10 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from liaison.accounts.auth import current_session, require_user
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
+from liaison.core.limits import Limit, hold_back
 from liaison.media import files, images, service
 from liaison.media.policy import MediaAction
-from liaison.web.requests import Body, parse_body, path_id
+from liaison.web.requests import Body, one_line, parse_body, path_id
 from liaison.web.routing import route
 
 log = logging.getLogger("liaison.media")
@@ -104,7 +105,10 @@ def _client_id(form: FormData) -> str | None:
         return None
     if not isinstance(value, str) or not 1 <= len(value) <= 64:
         raise invalid({"client_id": "Au plus 64 caractères."})
-    return value
+    try:  # NUL (no PostgreSQL text) or controls; bytes not UTF-8 arrive as Latin-1, C1 controls
+        return one_line(value)
+    except ValueError as error:
+        raise invalid({"client_id": str(error)}) from None
 
 
 async def _process(request: Request, upload: UploadFile) -> images.Processed:
@@ -120,6 +124,12 @@ async def _process(request: Request, upload: UploadFile) -> images.Processed:
 async def upload(request: Request) -> Response:
     user = await require_user(request)
     service.check_uploader(user)
+    await hold_back(
+        request.app.state.failure_counter,
+        user.id,
+        Limit("upload", request.app.state.settings.upload_limit_per_hour, 3600),
+        "Vous avez envoyé beaucoup de photos en peu de temps. Réessayez un peu plus tard.",
+    )
     ctx = Context.of(request)
     form = await _read_form(request)
     try:

@@ -16,9 +16,12 @@ import asyncpg
 
 from liaison.core.errors import invalid
 from liaison.core.people import User
+from liaison.media import access, policy
 from liaison.storage.db import Conn, Connection
 
 MAX_ATTACHED = 20  # photos on one post or page
+
+_FAMILY_PHOTO = "Cette photo est celle d'une famille : elle reste dans le cahier de son enfant."
 
 _COLUMNS = """id, school_id, uploader_id, storage_key, content_type, width, height,
               thumb_width, thumb_height, bytes, client_id, created_at"""
@@ -101,12 +104,17 @@ def _ids(values: Sequence[UUID | str]) -> list[UUID]:
     return parsed
 
 
-async def attachable(conn: Conn, user: User, media_ids: Sequence[UUID | str]) -> list[asyncpg.Record]:
+async def attachable(
+    conn: Conn, user: User, media_ids: Sequence[UUID | str], *, child_id: UUID | None
+) -> list[asyncpg.Record]:
     """The media rows, in the order given, that this user may attach to a
-    post or page: of the user's school, and uploaded by the user (by anyone
-    of the school when the user is staff). Anything else, a duplicate or
-    more than 20 photos: 422 on `media_ids` (nothing tells another school's
-    photo from one that does not exist)."""
+    post or page: a child's own cahier page (`child_id`), or a class page or
+    blog post (None). The user must see the photo (`access.may_see`; families
+    and pupils attach only their own), and a family photo stays in its
+    family's pages (`policy.attach_decision`). A photo not seen, a duplicate
+    or more than 20 photos: 422 on `media_ids` (nothing tells another
+    school's photo from one that does not exist); a family photo elsewhere:
+    422 saying so."""
     ids = _ids(media_ids)
     if len(ids) > MAX_ATTACHED:
         raise invalid({"media_ids": f"{MAX_ATTACHED} photos au plus."})
@@ -120,14 +128,31 @@ async def attachable(conn: Conn, user: User, media_ids: Sequence[UUID | str]) ->
     rows = []
     for media_id in ids:
         row = found.get(media_id)
-        if (
-            row is None
-            or row["school_id"] != user.school_id
-            or (row["uploader_id"] != user.id and not user.is_staff)
-        ):
+        if row is None or row["school_id"] != user.school_id:
+            raise invalid({"media_ids": "Photo inconnue."})
+        decision = policy.attach_decision(user, await _attach_facts(conn, user, row), child_id)
+        if decision is policy.Decision.FORBID:
+            raise invalid({"media_ids": _FAMILY_PHOTO})
+        if decision is not policy.Decision.ALLOW:
             raise invalid({"media_ids": "Photo inconnue."})
         rows.append(row)
     return rows
+
+
+async def _attach_facts(conn: Conn, user: User, row: asyncpg.Record) -> policy.AttachFacts:
+    uploader = await conn.fetchrow(
+        """SELECT u.role, array(SELECT g.child_id FROM guardianships g WHERE g.user_id = u.id) AS children
+           FROM users u WHERE u.id = $1""",
+        row["uploader_id"],
+    )
+    guardian = uploader is not None and uploader["role"] == "parent"
+    return policy.AttachFacts(
+        may_see=await access.may_see(conn, user, row),
+        own=row["uploader_id"] == user.id,
+        sent_by_guardian=guardian,
+        uploader_children=frozenset(uploader["children"]) if guardian and uploader else frozenset(),
+        in_cahiers=await access.in_family_pages(conn, row["id"]),
+    )
 
 
 async def tags_of(conn: Conn, media_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:

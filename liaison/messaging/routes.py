@@ -15,7 +15,8 @@ from liaison.accounts.auth import require_user
 from liaison.core.clock import PARIS, iso
 from liaison.core.context import Context
 from liaison.core.errors import invalid, not_found
-from liaison.core.people import User
+from liaison.core.limits import Limit, hold_back
+from liaison.core.people import Role, User
 from liaison.messaging import service
 from liaison.messaging.policy import ThreadAction
 from liaison.signups import service as signups
@@ -147,8 +148,23 @@ def _starter(kind: object) -> tuple[type[Body], Callable[[Context, User, Any], A
     return found
 
 
+async def _hold_back_floods(request: Request, user: User) -> None:
+    """At most so many messages (new threads included) a minute per user,
+    across processes: 429 `rate_limited` beyond."""
+    settings = request.app.state.settings
+    family = user.role in (Role.PARENT, Role.STUDENT)
+    per_minute = settings.post_limit_family_per_minute if family else settings.post_limit_staff_per_minute
+    await hold_back(
+        request.app.state.failure_counter,
+        user.id,
+        Limit("post", per_minute, 60),
+        "Vous avez envoyé beaucoup de messages en peu de temps. Patientez un instant avant de réécrire.",
+    )
+
+
 async def create_thread(request: Request) -> Response:
     user = await require_user(request)
+    await _hold_back_floods(request, user)
     data = await read_json_object(request)
     if "send_at" in data:
         return await _schedule(request, user, data, None)
@@ -220,6 +236,7 @@ async def _schedule(request: Request, user: User, data: dict[str, Any], thread_i
 
 async def post_message(request: Request) -> Response:
     user = await require_user(request)
+    await _hold_back_floods(request, user)
     data = await read_json_object(request)
     if "send_at" in data:
         return await _schedule(request, user, data, path_id(request, "thread_id"))
@@ -255,6 +272,7 @@ async def correct_message(request: Request) -> Response:
 
 async def reply_privately(request: Request) -> Response:
     user = await require_user(request)
+    await _hold_back_floods(request, user)
     new = await parse_body(request, NewMessage)
     return _created(
         *await service.reply_privately(

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.accounts import tokens
 from liaison.core.errors import not_found
+from liaison.web.errors import RETRY_AFTER_SECONDS
 from liaison.web.routing import route
 
 access_log = logging.getLogger("liaison.access")
@@ -125,6 +126,7 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "database": database, "bus": bus},
         status_code=200 if ready else 503,
+        headers=None if ready else {"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 

@@ -92,6 +92,16 @@ async def pages_holding(conn: Conn, user_id: UUID, media_id: UUID) -> list[tuple
     return [(row, _ties(row)) for row in rows]
 
 
+async def children_showing(conn: Conn, media_id: UUID) -> set[UUID]:
+    """The children whose own cahier pages show this photo (a family photo)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT p.child_id FROM realisation_media m JOIN realisation_pages p ON p.id = m.page_id
+           WHERE m.media_id = $1 AND p.child_id IS NOT NULL""",
+        media_id,
+    )
+    return {row["child_id"] for row in rows}
+
+
 # -- who hears of a page -----------------------------------------------------------
 
 

@@ -41,11 +41,17 @@ def _same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc in {public, websocket.headers.get("host", "")}
 
 
+# A position is a PostgreSQL bigint: a larger `since` (2^80) would fail in the
+# query and drop the socket; it is a bad frame like any other.
+MAX_POSITION = 2**63 - 1
+
+
 def _position(value: Any) -> int | None:
-    """A position sent by a client: a non-negative integer, else None."""
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    """A position sent by a client: an integer from 0 to MAX_POSITION (in the
+    URL, its digits), else None. Not a bool, a float or a string in a frame."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_POSITION:
         return value
     return None
 
@@ -65,6 +71,8 @@ async def _authenticate(websocket: WebSocket) -> tuple[User | None, int | None]:
     except (TimeoutError, ValueError, KeyError, TypeError, RecursionError, WebSocketDisconnect):
         return None, None
     if not isinstance(frame, dict) or frame.get("type") != "auth" or not isinstance(frame.get("token"), str):
+        return None, None
+    if not frame["token"].isascii() or "\x00" in frame["token"]:  # a token is ASCII: "\ud800" cannot encode
         return None, None
     if "since" in frame:
         since = _position(frame["since"])
@@ -127,7 +135,7 @@ class _Stream:
             return
         if kind == "resume":
             since = frame.get("since")
-            if isinstance(since, str) or _position(since) is None:
+            if isinstance(since, str) or _position(since) is None:  # 2^80, -1, 1.5, "3", true
                 self.connection.say(
                     _frame("error", code="bad_frame", message="« since » doit être un entier positif.")
                 )

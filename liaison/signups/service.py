@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from liaison.accounts import store as accounts
-from liaison.core.clock import iso
+from liaison.core.clock import aware, iso
 from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, not_found
 from liaison.core.events import EventType, NewEvent
@@ -90,7 +90,8 @@ async def sign_up(
         existing = await store.active_for_family(current.conn, slot_id, family)  # any of its children
         if existing is not None:
             return _signup_to_api(existing), False
-        if slot["closes_at"] is not None and slot["closes_at"] <= dt.datetime.now(dt.UTC):
+        # aware: a closing time written before dates were bounded may read as a naive ±infinity.
+        if slot["closes_at"] is not None and aware(slot["closes_at"]) <= dt.datetime.now(dt.UTC):
             raise ApiError(409, ErrorCode.CLOSED, "Les inscriptions sont closes pour ce créneau.")
         full = await store.confirmed_count(current.conn, slot_id) >= slot["capacity"]
         row = await store.insert(

@@ -148,11 +148,13 @@ class EmbeddedPostgres:
                 return
             time.sleep(0.1)
 
-    async def start(self, timeout: float = 60) -> None:
+    async def start(self, timeout: float = 60, *, port: int | None = None) -> None:
+        """Start the server: on a free port, or on `port` (a restart keeps
+        the address the pool already knows)."""
         if not self.initialised():
             self.init()
         self._stop_leftover()
-        self.port = _free_port()
+        self.port = port or _free_port()
         log_handle = open(self.log_file, "ab")
         self._process = subprocess.Popen(
             self._command(
@@ -203,6 +205,35 @@ class EmbeddedPostgres:
                 await conn.execute(f'CREATE DATABASE "{DB_NAME}"')
         finally:
             await conn.close()
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    async def watch(self, interval: float = 0.5, attempts: int = 10) -> None:
+        """Restart the server whenever it dies (killed, crashed), on the same
+        port, so the pool's next connections reach it again; meanwhile
+        requests answer 503. Returns (to let the caller exit non-zero) only
+        when `attempts` restarts in a row have failed. Cancel it to stop."""
+        failures = 0
+        while True:
+            await asyncio.sleep(interval)
+            process = self._process
+            if process is None or process.poll() is None:
+                continue
+            log.error("embedded PostgreSQL stopped (exit code %s): restarting it", process.returncode)
+            started = time.monotonic()
+            try:
+                await self.start(port=self.port)
+            except (EmbeddedPostgresError, OSError, asyncpg.PostgresError) as error:
+                failures += 1
+                log.error("restarting the embedded PostgreSQL failed (%d/%d): %s", failures, attempts, error)
+                if failures >= attempts:
+                    return
+                # Its old backends may still hold the shared memory: wait a little more each time.
+                await asyncio.sleep(min(5.0, 0.5 * failures))
+                continue
+            failures = 0
+            log.warning("embedded PostgreSQL restarted in %.1f s", time.monotonic() - started)
 
     def stop(self, timeout: float = 30) -> None:
         process, self._process = self._process, None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -39,6 +40,36 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
     return error_response(ApiError(exc.status_code, code, message, headers=exc.headers))
 
 
+# The database out of reach: refused connections (the server restarting),
+# connections cut in the middle of a statement (it was killed or shut down),
+# and PostgreSQL's own "cannot connect now / shutting down / too many".
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable() -> ApiError:
+    return ApiError(
+        503,
+        ErrorCode.UNAVAILABLE,
+        "Le service est momentanément indisponible. Réessayez dans quelques secondes.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # A warning, not a traceback per request: an outage would flood the log.
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return error_response(database_unavailable())
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(
@@ -49,5 +80,6 @@ async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
 EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
     HTTPException: handle_http_exception,
+    **{kind: handle_database_unavailable for kind in DATABASE_UNAVAILABLE},
     Exception: handle_unexpected,
 }

@@ -6,12 +6,17 @@ fields refused); their errors become the API's 400/422 with `fields`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import re
+import unicodedata
+from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from annotated_types import GroupedMetadata
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.requests import Request
 
 from liaison.core.errors import ApiError, ErrorCode, invalid
@@ -28,10 +33,38 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-def trimmed(max_length: int, min_length: int = 1) -> StringConstraints:
+def one_line(value: str) -> str:
+    """A one-line field (a subject, a title, a label, a name): no control
+    character at all, tab and line breaks included (a line break in a subject
+    would break every email of it), no NUL, no line or paragraph separator."""
+    for char in value:
+        if unicodedata.category(char) in _CONTROL_CATEGORIES:
+            if char in "\r\n\u2028\u2029\x85":
+                raise ValueError("Une seule ligne : pas de retour à la ligne.")
+            raise ValueError(f"Caractère de contrôle interdit (U+{ord(char):04X}).")
+    return value
+
+
+# Cc: C0 (tab and line feed included), DEL and C1; Zl, Zp: U+2028, U+2029.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Trimmed(GroupedMetadata):
+    max_length: int
+    min_length: int
+    lines: bool
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
+        yield AfterValidator(storable_text if self.lines else one_line)
+
+
+def trimmed(max_length: int, min_length: int = 1, *, lines: bool = False) -> GroupedMetadata:
     """The checks of a short text field, stripped of surrounding spaces before
-    them: `title: Annotated[str, trimmed(200)]`."""
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    them: `title: Annotated[str, trimmed(200)]`. One line (`one_line`) unless
+    `lines=True` (a short text that may hold line breaks, still no NUL)."""
+    return _Trimmed(max_length, min_length, lines)
 
 
 def Trimmed(max_length: int, min_length: int = 1) -> Any:
@@ -73,7 +106,7 @@ async def read_json(request: Request) -> Any:
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Le corps de la requête est vide.")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         raise ApiError(400, ErrorCode.BAD_JSON, "Le corps de la requête n'est pas du JSON valide.") from None
 
 
@@ -90,8 +123,15 @@ async def parse_body(request: Request, model: type[Model]) -> Model:
 
 
 def validate(model: type[Model], data: Any) -> Model:
+    """`data` read by `model`; 422 with `fields` for invalid fields, NUL in any
+    text (no PostgreSQL text) included, whatever the model."""
+    unstorable = _unstorable_paths(data)
+    if unstorable:
+        raise invalid({path: _UNSTORABLE for path in unstorable})
     try:
         return model.model_validate(data)
+    except RecursionError:
+        raise ApiError(400, ErrorCode.BAD_JSON, "Le corps de la requête est trop imbriqué.") from None
     except ValidationError as error:
         raise ApiError(
             422,
@@ -99,6 +139,33 @@ def validate(model: type[Model], data: Any) -> Model:
             "Certains champs sont invalides.",
             fields=french_field_errors(error),
         ) from None
+
+
+_UNSTORABLE = "Caractère non accepté (le caractère nul U+0000, ou une moitié de paire UTF-16 seule)."
+# NUL: no PostgreSQL text; a lone surrogate ("\\ud800" is valid JSON): no UTF-8.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_paths(data: Any) -> list[str]:
+    """The dotted paths of the strings (values or keys) that no PostgreSQL text
+    can hold, without recursion (a body may be nested as deep as JSON allows)."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack and len(found) < 20:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _NOT_TEXT.search(value):
+                found.append(path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if _NOT_TEXT.search(key):
+                    found.append(_NOT_TEXT.sub("?", name))
+                else:
+                    stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return found
 
 
 _MESSAGES = {
@@ -178,13 +245,62 @@ def query_cursor(request: Request) -> Cursor | None:
     return cursor
 
 
+# Every date the API accepts is a day of a possible school year: from
+# FIRST_DAY to LAST_DAY (Paris days). Beyond, 422: a year-1 date is a mistake
+# (or an attack), and PostgreSQL or Python cannot always write it back.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(2101, 1, 1, tzinfo=dt.UTC)  # excluded
+OUT_OF_RANGE = "Date hors des années possibles (2000 à 2100)."
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def moment(value: str, field: str) -> dt.datetime:
-    """A date and time of a body (RFC 3339; without an offset, UTC)."""
+    """A date and time of a body (RFC 3339; without an offset, UTC), from
+    2000 to 2100 (`FIRST_DAY`, `LAST_DAY`), else 422 on `field`."""
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        utc = parsed.astimezone(dt.UTC)  # year 1 with an offset: out of Python's range
+    except (ValueError, OverflowError):
         raise invalid({field: "Date et heure invalides (RFC 3339, ex. 2026-12-03T08:30:00Z)."}) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    if not _EARLIEST <= utc < _LATEST:
+        raise invalid({field: OUT_OF_RANGE})
+    return parsed
+
+
+def parse_day(value: str) -> dt.date:
+    """A date `YYYY-MM-DD` from FIRST_DAY to LAST_DAY; ValueError (in French) else.
+    For a pydantic validator; `day` and `query_day` answer the API's errors."""
+    try:
+        parsed = dt.date.fromisoformat(value) if _DAY.fullmatch(value) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError("Date invalide (attendu AAAA-MM-JJ).")
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise ValueError(OUT_OF_RANGE)
+    return parsed
+
+
+def day(value: str, field: str) -> dt.date:
+    """A date of a body (`YYYY-MM-DD`, 2000 to 2100), else 422 on `field`."""
+    try:
+        return parse_day(value)
+    except ValueError as error:
+        raise invalid({field: str(error)}) from None
+
+
+def query_day(request: Request, name: str, default: dt.date) -> dt.date:
+    """A date of the query (`?date=YYYY-MM-DD`, 2000 to 2100), else 400."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return default
+    try:
+        return parse_day(raw)
+    except ValueError as error:
+        raise ApiError(400, ErrorCode.BAD_REQUEST, f"Paramètre « {name} » : {error}") from None
 
 
 # Field validators shared by the models of every capability.
@@ -192,6 +308,11 @@ def storable(value: str | None) -> str | None:
     """Valid JSON, but no PostgreSQL text: refused here rather than a 500 there."""
     if value is not None and "\x00" in value:
         raise ValueError("Le caractère nul (U+0000) n'est pas accepté.")
+    return value
+
+
+def storable_text(value: str) -> str:
+    storable(value)
     return value
 
 

@@ -10,6 +10,8 @@ import { registerServiceWorker, syncPush, disablePush } from "./push.js";
 
 route("/signin", () => import("./views/signin.js"));
 route("/activate", () => import("./views/signin.js"));
+route("/password-forgot", () => import("./views/signin.js"));
+route("/password-reset", () => import("./views/signin.js"));
 route("/inbox", () => import("./views/inbox.js"));
 route("/threads/:id", () => import("./views/thread.js"));
 route("/threads/:id/board", () => import("./views/board.js"));
@@ -34,7 +36,7 @@ route("/cahier/class/:classId", () => import("./views/cahier.js"));
 route("/consent", () => import("./views/consent.js"));
 route("/consent/class/:classId", () => import("./views/consent.js"));
 
-const PUBLIC_PATHS = new Set(["/signin", "/activate"]);
+const PUBLIC_PATHS = new Set(["/signin", "/activate", "/password-forgot", "/password-reset"]);
 const main = document.getElementById("main");
 
 // "Aller au contenu" moves the focus into the screen; following its href

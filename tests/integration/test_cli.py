@@ -435,6 +435,68 @@ def test_run_after_sigkill_stops_the_leftover_postgres(liaison, tmp_path: Path) 
     print(f"\nliaison run start-up after a SIGKILL: {elapsed:.2f} s")
 
 
+@pytest.mark.slow
+def test_run_restarts_its_killed_postgres_and_answers_503_meanwhile(liaison, tmp_path: Path) -> None:
+    """Issue 13, item 11: SIGKILL to the embedded PostgreSQL under a running
+    `liaison run`: requests answer 503 `unavailable` with Retry-After (never
+    500) until the server is restarted, then 200 again by themselves, with
+    the data intact."""
+    data_dir = tmp_path / "data"
+    process, port = start_run(liaison, data_dir)
+    process.wait_ready(port)
+    login = demo_parent_login(process.wait_for_stdout("Ctrl-C pour arrêter"))
+    signed_in = sign_in(port, login, DEMO_PASSWORD)
+    assert signed_in.status_code == 200, signed_in.text
+    auth = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    base = f"http://127.0.0.1:{port}"
+    inbox_before = parent_inbox(port, login)
+    killed = postmaster_pid(data_dir)
+    assert killed is not None and alive(killed)
+
+    os.kill(killed, signal.SIGKILL)
+    killed_at = time.monotonic()
+    statuses: Counter[int] = Counter()
+    ready_statuses: Counter[int] = Counter()
+    recovered_at = None
+    with httpx.Client(timeout=10) as client:
+        while time.monotonic() < killed_at + DEADLINE:
+            if process.popen.poll() is not None:
+                process.fail("exited after its PostgreSQL was killed")
+            response = client.get(f"{base}/api/threads", headers=auth)
+            statuses[response.status_code] += 1
+            if response.status_code == 200 and statuses[503]:
+                recovered_at = time.monotonic()
+                break
+            if response.status_code == 503:
+                assert response.headers.get("retry-after", "").isdigit(), response.headers
+                assert response.json()["error"]["code"] == "unavailable", response.text
+                ready = client.get(f"{base}/readyz")
+                ready_statuses[ready.status_code] += 1
+                if ready.status_code == 503:
+                    assert ready.headers.get("retry-after", "").isdigit(), ready.headers
+            elif response.status_code != 200:
+                pytest.fail(f"{response.status_code} while PostgreSQL was down: {response.text}")
+            time.sleep(POLL)  # polling a real process's recovery: there is no event to wait on
+    assert recovered_at is not None, (
+        f"no recovery within {DEADLINE:.0f} s: {statuses}\n{process.stderr[-3000:]}"
+    )
+    assert set(statuses) <= {200, 503}, statuses
+    assert ready_statuses[503] >= 1 or ready_statuses == Counter(), ready_statuses
+
+    # Restarted by liaison itself, logged, on the same port; the data intact.
+    restarted = postmaster_pid(data_dir)
+    assert restarted not in (None, killed) and alive(restarted)
+    assert "embedded PostgreSQL stopped" in process.stderr
+    assert parent_inbox(port, login) == inbox_before
+    assert httpx.get(f"{base}/readyz", timeout=10).status_code == 200
+    assert process.terminate() == 0, process.output
+    assert_stopped_cleanly(data_dir)
+    print(
+        f"\nembedded PostgreSQL SIGKILL: {statuses[503]} x 503 then 200 after "
+        f"{recovered_at - killed_at:.2f} s (no 500)"
+    )
+
+
 # -- liaison run / web against external services -------------------------------
 
 

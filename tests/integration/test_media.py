@@ -555,15 +555,22 @@ async def test_attachable(api, db, world):
     ids = {name: uuid.UUID(m["id"]) for name, m in
            (("sophie", sophie_upload), ("marc", marc_upload), ("teacher", teacher_upload), ("b", b_upload))}  # fmt: skip
 
-    assert [r["id"] for r in await store.attachable(db, sophie, [ids["sophie"]])] == [ids["sophie"]]
-    assert await store.attachable(db, sophie, []) == []
-    # The staff attach any photo of their school, in the order given (strings too).
-    rows = await store.attachable(db, teacher, [str(ids["marc"]), ids["teacher"], ids["sophie"]])
-    assert [r["id"] for r in rows] == [ids["marc"], ids["teacher"], ids["sophie"]]
-    assert store.media_to_api(rows[0]) == marc_upload
+    hugo = uuid.UUID(a.children["Hugo"])
+    assert [r["id"] for r in await store.attachable(db, sophie, [ids["sophie"]], child_id=hugo)] == [
+        ids["sophie"]
+    ]
+    assert await store.attachable(db, sophie, [], child_id=None) == []
+    # The staff attach the photos of their school they see, in the order given (strings too);
+    # the uploader sees their own (a family's are item 7's: tests/integration/test_media_attach.py).
+    cp_teacher = await get_user(db, uuid.UUID(a.teachers["CP"].user_id))
+    rows = await store.attachable(db, cp_teacher, [str(ids["teacher"])], child_id=None)
+    assert [r["id"] for r in rows] == [ids["teacher"]]
+    assert store.media_to_api(rows[0]) == teacher_upload
     for user, media_ids in (
         (sophie, [ids["marc"]]),  # another family's photo
         (sophie, [ids["sophie"], ids["teacher"]]),  # a teacher's photo, for a parent
+        (teacher, [ids["marc"]]),  # a family's photo the CE1 teacher does not see
+        (teacher, [ids["teacher"]]),  # another teacher's, shown nowhere
         (teacher, [ids["b"]]),  # another school's
         (teacher, [uuid.uuid4()]),
         (teacher, ["pas-un-id"]),
@@ -571,7 +578,7 @@ async def test_attachable(api, db, world):
         (teacher, [uuid.uuid4() for _ in range(21)]),
     ):
         with pytest.raises(ApiError) as refused:
-            await store.attachable(db, user, media_ids)
+            await store.attachable(db, user, media_ids, child_id=None)
         assert refused.value.status == 422 and "media_ids" in refused.value.fields
     assert (await store.by_ids(db, [ids["b"], uuid.uuid4()])).keys() == {ids["b"]}
     views = await store.tag_views(db, [ids["sophie"]])

@@ -947,7 +947,8 @@ async def test_a_socket_that_never_reads_is_cut_and_others_keep_up(server, api, 
                     await slow.recv()
                     drained += 1
         assert drained < posted
-        assert ended.value.rcvd is None or ended.value.rcvd.code == 4429, ended.value
+        # (Or the server's keepalive gave up first on a peer that answers no ping: 1011.)
+        assert ended.value.rcvd is None or ended.value.rcvd.code in (4429, 1011), ended.value
     finally:
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)

@@ -221,8 +221,11 @@ async def test_consent_is_needed_for_every_other_child_shown(api, db):
         == f"Photo {de(named['display_name'])} : il manque l'accord de ses responsables pour publier."
     )
     # A class page is seen by every family of the class: Léa's consent is needed too.
-    for author in (teacher, director):
-        both = await add_class_page(author, a.classes["CP"], "Le spectacle", media_ids=[with_hugo["id"]])
+    # (The director attaches only a photo she sees: her own here.)
+    hers = await upload(director, (0, 200, 0))
+    await tag(director, hers["id"], lea, hugo)
+    for author, photo in ((teacher, with_hugo), (director, hers)):
+        both = await add_class_page(author, a.classes["CP"], "Le spectacle", media_ids=[photo["id"]])
         assert both.status_code == 409
         assert {child["id"] for child in both.json()["error"]["children"]} == {lea, hugo}
         assert both.json()["error"]["message"].startswith("Photos de Léa ")
@@ -235,9 +238,14 @@ async def test_consent_is_needed_for_every_other_child_shown(api, db):
     assert (await claire.get(with_hugo["url"])).status_code == 200
     # Hugo's mother does not see Léa's cahier, hence not that photo (no page of hers holds it).
     assert (await sophie.get(with_hugo["url"])).status_code == 404
-    # The class page still needs Léa's two guardians (Paul has not answered).
+    # Now on Léa's own page, that photo stays in her cahier (a family photo: 422);
+    # the same scene on a class page still needs Léa's two guardians (Paul has not answered).
+    refused = await add_class_page(teacher, a.classes["CP"], "Le spectacle", media_ids=[with_hugo["id"]])
+    assert refused.status_code == 422 and "media_ids" in refused.json()["error"]["fields"]
+    again = await upload(teacher, (0, 250, 250))
+    await tag(teacher, again["id"], lea, hugo)
     assert (
-        await add_class_page(teacher, a.classes["CP"], "Le spectacle", media_ids=[with_hugo["id"]])
+        await add_class_page(teacher, a.classes["CP"], "Le spectacle", media_ids=[again["id"]])
     ).status_code == 409
     hugo_alone = await upload(teacher, (0, 0, 250))
     await tag(teacher, hugo_alone["id"], hugo)

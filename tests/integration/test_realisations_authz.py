@@ -67,7 +67,6 @@ async def world(api: Clients) -> World:
     a = world.a
     world.pupil_own = await make_pupil(api, a, "Léa")
     world.pupil_other = await make_pupil(api, a, "Hugo")
-    teacher = api(a.teachers["CP"].token)
     lea = a.children["Léa"]
     # Each photo comes from someone outside the matrix (an uploader always sees their
     # own photo): a second CP teacher for the teachers' pages, Paul (Léa's father) for
@@ -76,12 +75,13 @@ async def world(api: Clients) -> World:
     paul = await activate_paul(api, a)
     photos = {}
     photos["child_page"] = await upload(api(second.token), (1, 2, 3))
-    page = await add_page(teacher, lea, "Page de Léa", media_ids=[photos["child_page"]["id"]])
+    # The second teacher also writes those pages: one attaches only a photo one sees.
+    page = await add_page(api(second.token), lea, "Page de Léa", media_ids=[photos["child_page"]["id"]])
     assert page.status_code == 201, page.text
     world.page_id = page.json()["id"]
     photos["class_page"] = await upload(api(second.token), (4, 5, 6))
     klass = await add_class_page(
-        teacher, a.classes["CP"], "Page de la classe", media_ids=[photos["class_page"]["id"]]
+        api(second.token), a.classes["CP"], "Page de la classe", media_ids=[photos["class_page"]["id"]]
     )
     assert klass.status_code == 201, klass.text
     photos["family_page"] = await upload(api(paul.token), (7, 8, 9))

@@ -66,20 +66,36 @@ class Clock:
 async def test_memory_failure_counter_window():
     clock = Clock()
     counter = MemoryFailureCounter(clock)
-    limit = Limit("login", 3, 60)
+    claire = [("claire", Limit("login", 3, 60))]
     for _ in range(3):
-        assert await counter.retry_after("claire", limit) == 0
-        await counter.record_failure("claire", limit)
-    assert await counter.retry_after("claire", limit) == 60
-    assert await counter.retry_after("paul", limit) == 0
+        assert await counter.attempt(claire) == 0  # counted before the check
+    assert await counter.attempt(claire) == 60
+    assert await counter.attempt([("paul", Limit("login", 3, 60))]) == 0
     clock.now += 59.5
-    assert await counter.retry_after("claire", limit) == 1
+    assert await counter.attempt(claire) == 1
     clock.now += 1
-    assert await counter.retry_after("claire", limit) == 0
-    await counter.record_failure("claire", limit)  # a new window starts
-    assert await counter.retry_after("claire", limit) == 0
-    await counter.reset("claire", limit)
-    assert await counter.retry_after("claire", limit) == 0
+    assert await counter.attempt(claire) == 0  # a new window starts
+    await counter.give_back(claire)  # a success: uncounted
+    for _ in range(3):
+        assert await counter.attempt(claire) == 0
+    assert await counter.attempt(claire) > 0
+    await counter.reset(*claire[0])
+    assert await counter.attempt(claire) == 0
+
+
+async def test_a_refused_attempt_counts_on_no_key():
+    counter = MemoryFailureCounter(Clock())
+    pair, login = ("claire\n1.2.3.4", Limit("pair", 2, 60)), ("claire", Limit("login", 5, 60))
+    assert await counter.attempt([pair, login]) == 0
+    assert await counter.attempt([pair, login]) == 0
+    for _ in range(10):  # held back on the pair: the login's ceiling does not move
+        assert await counter.attempt([pair, login]) > 0
+    other = ("claire\n5.6.7.8", Limit("pair", 2, 60))
+    assert await counter.attempt([other, login]) == 0
+    assert await counter.attempt([other, login]) == 0
+    third = ("claire\n9.9.9.9", Limit("pair", 2, 60))
+    assert await counter.attempt([third, login]) == 0  # 5th on the login
+    assert await counter.attempt([third, login]) == 60  # the ceiling
 
 
 def test_migrations_are_numbered_once_and_owned_by_capabilities():

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { h, field, errorBox, showError, rendered, toast } from "../dom.js";
 import { pushState, enablePush, disablePush } from "../push.js";
+import { devicesSection, secondFactorSection } from "./security.js";
 
 const ROLES = {
   admin: "Administration de la plateforme",
@@ -146,7 +147,7 @@ export default async function preferences(main, params, app) {
     : null;
 
   // The account first: signing out is where one looks for it, at the top.
-  main.append(account, pushBox, form, imageRights || "");
+  main.append(account, pushBox, form, imageRights || "", devicesSection(), secondFactorSection(app) || "");
   // Asking the service worker can take a moment on an old phone: never hold the screen for it.
   showPush("checking");
   const state = await Promise.race([pushState(), new Promise((resolve) => { setTimeout(resolve, 3000, null); })]);
