@@ -39,6 +39,7 @@ class ErrorCode(enum.StrEnum):
     CONSENT_MISSING = "consent_missing"
     UAI_TAKEN = "uai_taken"
     ALREADY_REPORTED = "already_reported"
+    THREAD_CLOSED = "thread_closed"
     # 413, 415
     TOO_LARGE = "too_large"
     IMAGE_TOO_LARGE = "image_too_large"

@@ -24,6 +24,7 @@ from uuid import UUID
 
 class EventType(enum.StrEnum):
     THREAD_CREATED = "thread.created"
+    THREAD_UPDATED = "thread.updated"
     MESSAGE_CREATED = "message.created"
     MESSAGE_UPDATED = "message.updated"
     MESSAGE_RECALLED = "message.recalled"
@@ -120,6 +121,17 @@ class Thread(TypedDict):
     urgent: bool
     unexplained: bool
     slots: list[Slot] | None
+    closed_at: str | None
+
+
+class ThreadUpdated(TypedDict):
+    """A director closed the thread to new messages (`closed_at` set) or reopened
+    it (null), `by` whom: only the fields that changed, as the Thread's
+    per-member fields (`read_seq`, `unread`, `acked_at`) differ for each recipient."""
+
+    thread_id: str
+    closed_at: str | None
+    by: Person
 
 
 class Message(TypedDict):
@@ -288,6 +300,7 @@ class RealisationDeleted(TypedDict):
 # Each type's payload.
 PAYLOADS: dict[EventType, type[Any]] = {
     EventType.THREAD_CREATED: Thread,
+    EventType.THREAD_UPDATED: ThreadUpdated,
     EventType.MESSAGE_CREATED: Message,
     EventType.MESSAGE_UPDATED: Message,
     EventType.MESSAGE_RECALLED: Message,

@@ -62,6 +62,7 @@ class ThreadAction(enum.Enum):
     SIGN_UP = "sign_up"  # volunteer on a slot, or withdraw
     RECEIPTS = "receipts"  # the receipts and the paper slips
     FOLLOW_UP = "follow_up"  # remind the families, note a signed paper slip
+    CLOSE = "close"  # close it to new messages, or reopen it
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ThreadFacts:
     is_member: bool
     is_staff_member: bool
     is_author: bool = False
+    school_id: UUID | None = None  # the thread's school (asked by CLOSE)
 
 
 _BROADCAST = ("announcement", "signup")
@@ -99,6 +101,11 @@ def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> De
         return ALLOW if thread.is_staff_member or thread.is_author else FORBID
     if action is ThreadAction.FOLLOW_UP:
         return ALLOW if thread.is_staff_member else FORBID
+    if action is ThreadAction.CLOSE:
+        # The director of the thread's school only: a teacher member knows the
+        # thread (403); someone who cannot see it never learns it exists (404 above).
+        director = user.role == "director" and thread.school_id is not None
+        return ALLOW if director and user.school_id == thread.school_id else FORBID
     return FORBID
 
 

@@ -228,7 +228,7 @@ async def _schedule(request: Request, user: User, data: dict[str, Any], thread_i
     model = NewMessage if thread_id is not None else _starter(data.get("kind"))[0]
     validate(model, data)
     if thread_id is not None:
-        await service.open_thread(Context.of(request), user, thread_id, ThreadAction.POST)
+        await service.open_to_post(Context.of(request), user, thread_id)
     payload = {**data, "client_id": data.get("client_id") or f"scheduled:{uuid4().hex}"}
     scheduled = await scheduling.schedule(request.app.state.pool, user, payload, send_at, thread_id)
     return JSONResponse({"scheduled": scheduled}, status_code=202)
@@ -245,6 +245,18 @@ async def post_message(request: Request) -> Response:
         Context.of(request), user, path_id(request, "thread_id"), new.body, new.client_id
     )
     return JSONResponse(message, status_code=201)
+
+
+async def close_thread(request: Request) -> Response:
+    user = await require_user(request)
+    thread = await service.set_closed(Context.of(request), user, path_id(request, "thread_id"), True)
+    return JSONResponse({"thread": thread})
+
+
+async def reopen_thread(request: Request) -> Response:
+    user = await require_user(request)
+    thread = await service.set_closed(Context.of(request), user, path_id(request, "thread_id"), False)
+    return JSONResponse({"thread": thread})
 
 
 def _seq(request: Request) -> int:
@@ -344,6 +356,8 @@ routes = [
     route("/api/threads/{thread_id:uuid}/messages/{seq:int}", DELETE=recall_message, PATCH=correct_message),
     route("/api/threads/{thread_id:uuid}/reply-privately", POST=reply_privately),
     route("/api/threads/{thread_id:uuid}/read", POST=mark_read),
+    route("/api/threads/{thread_id:uuid}/close", POST=close_thread),
+    route("/api/threads/{thread_id:uuid}/reopen", POST=reopen_thread),
     route("/api/threads/{thread_id:uuid}/ack", POST=acknowledge),
     route("/api/threads/{thread_id:uuid}/receipts", GET=receipts),
     route("/api/threads/{thread_id:uuid}/paper", GET=paper),

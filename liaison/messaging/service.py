@@ -234,6 +234,7 @@ async def open_thread(
         is_member=member is not None,
         is_staff_member=bool(member and member.is_staff),
         is_author=bool(thread and thread["author_id"] == user.id),
+        school_id=thread["school_id"] if thread else None,
     )
     policy.enforce(policy.thread_decision(user, facts, action))
     assert thread is not None and member is not None
@@ -318,15 +319,41 @@ async def inbox(
     return [thread_to_api(t, authors[t["author_id"]], m) for t, m in shown], following
 
 
+def _closed() -> ApiError:
+    return ApiError(
+        409, ErrorCode.THREAD_CLOSED, "La direction a fermé cette conversation aux nouveaux messages."
+    )
+
+
+def _refuse_closed(thread: asyncpg.Record) -> None:
+    """A conversation a director closed takes no new message (409); it stays readable."""
+    if thread["closed_at"] is not None:
+        raise _closed()
+
+
+async def open_to_post(ctx: Context, user: User, thread_id: UUID) -> Visible:
+    """The thread, once the user may post in it and it is open (a scheduled message checked now)."""
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.POST)
+    _refuse_closed(visible.thread)
+    return visible
+
+
 async def _append(
     ctx: Context, user: User, thread: asyncpg.Record, body: str, client_id: str | None, *, join: bool = False
 ) -> tuple[asyncpg.Record, asyncpg.Record]:
     """A new message in `thread`, notified; `join`: the user becomes a member
-    first (a guardian added to the family since the thread began)."""
+    first (a guardian added to the family since the thread began). A thread
+    closed meanwhile refuses it under its row lock: 409, nothing written."""
+    _refuse_closed(thread)
     async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
         if join:
             await store.add_member(current.conn, thread["id"], user.id, False)
-        changed, message, events = await store.post_message(current.conn, thread["id"], user, body, client_id)
+        try:
+            changed, message, events = await store.post_message(
+                current.conn, thread["id"], user, body, client_id, open_only=True
+            )
+        except store.ThreadClosed:
+            raise _closed() from None
         current.events.extend(events)
         await outbox.message_written(
             current.conn, changed, message["seq"], ctx.settings, message["created_at"]
@@ -356,6 +383,7 @@ async def reply_privately(
 
     async def create() -> Created:
         visible = await open_thread(ctx, user, announcement_id, ThreadAction.REPLY_PRIVATELY)
+        _refuse_closed(visible.thread)  # closed: no reply to it either
         mine = await my_addressed_children(
             ctx, user, announcement_id, "Cette annonce ne concerne pas vos enfants."
         )
@@ -390,6 +418,22 @@ async def _private_reply(ctx: Context, user: User, announcement: asyncpg.Record,
         class_ids=(child["class_id"],),
         reply_to_thread_id=announcement["id"],
     )
+
+
+async def set_closed(ctx: Context, user: User, thread_id: UUID, closed: bool) -> dict[str, Any]:
+    """A director closes a conversation to new messages, or reopens it; the
+    members' open screens follow (`thread.updated`). Closing a closed thread
+    (or reopening an open one) answers the same and tells nobody again."""
+    visible = await open_thread(ctx, user, thread_id, ThreadAction.CLOSE)
+    async with change(ctx.pool, ctx.bus, visible.thread["school_id"]) as current:
+        changed = await store.set_closed(current.conn, thread_id, user.id if closed else None)
+        if changed is not None:
+            data = {"thread_id": str(thread_id), "closed_at": iso(changed["closed_at"]), "by": user.to_api()}
+            recipients = await store.member_ids(current.conn, thread_id)
+            current.events.append(NewEvent(EventType.THREAD_UPDATED, data, recipients))
+    thread = changed if changed is not None else await store.get_thread(ctx.pool, thread_id)
+    assert thread is not None  # threads are never deleted
+    return await thread_view(ctx, user, Visible(thread, visible.member))
 
 
 async def mark_read(ctx: Context, user: User, thread_id: UUID, seq: int) -> None:

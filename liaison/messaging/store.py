@@ -21,7 +21,7 @@ from liaison.storage.db import Conn, Connection, fetch_one
 
 THREAD_COLUMNS = """t.id, t.school_id, t.kind, t.subject, t.child_id, t.class_ids, t.whole_school,
     t.author_id, t.reply_to_thread_id, t.require_ack, t.urgent, t.created_at, t.last_activity_at,
-    t.last_seq"""
+    t.last_seq, t.closed_at"""
 MESSAGE_COLUMNS = (
     "m.id, m.thread_id, m.seq, m.author_id, m.body, m.created_at, m.client_id, m.recalled_at, m.edited_at"
 )
@@ -60,6 +60,7 @@ def thread_to_api(thread: asyncpg.Record, author: User, member: Member | None) -
         # roll call): the only absence threads the staff start.
         "unexplained": thread["kind"] == "absence" and author.is_staff,
         "slots": None,
+        "closed_at": iso(thread["closed_at"]),
     }
 
 
@@ -259,16 +260,30 @@ async def _insert_message(
     )
 
 
+class ThreadClosed(Exception):
+    """The thread was closed to new messages (`post_message(open_only=True)`)."""
+
+
 async def post_message(
-    conn: Connection, thread_id: UUID, author: User, body: str, client_id: str | None
+    conn: Connection,
+    thread_id: UUID,
+    author: User,
+    body: str,
+    client_id: str | None,
+    *,
+    open_only: bool = False,
 ) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
+    """`open_only`: raise ThreadClosed, writing nothing, if a director closed the
+    thread (checked under the row lock, so a close and a post never cross)."""
     # The row lock on the thread makes concurrent posts take seqs one by one.
-    thread = await fetch_one(
-        conn,
+    thread = await conn.fetchrow(
         f"""UPDATE threads t SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
-            WHERE id = $1 RETURNING {THREAD_COLUMNS}""",
+            WHERE id = $1 AND (NOT $2 OR closed_at IS NULL) RETURNING {THREAD_COLUMNS}""",
         thread_id,
+        open_only,
     )
+    if thread is None:
+        raise ThreadClosed(thread_id)
     message = await _insert_message(conn, thread_id, thread["last_seq"], author, body, client_id)
     # Writing a message means having read the thread up to it.
     recipients = await conn.fetch(
@@ -287,6 +302,19 @@ async def post_message(
         EventType.MESSAGE_CREATED, message_to_api(message, author), [r["user_id"] for r in recipients]
     )
     return thread, message, [event]
+
+
+async def set_closed(conn: Connection, thread_id: UUID, closed_by: UUID | None) -> asyncpg.Record | None:
+    """Close the thread (closed_by, the director) or reopen it (None); None when
+    it already was so (nothing changed: no event)."""
+    return await conn.fetchrow(
+        f"""UPDATE threads t
+            SET closed_at = CASE WHEN $2::uuid IS NULL THEN NULL ELSE clock_timestamp() END, closed_by = $2
+            WHERE id = $1 AND (closed_at IS NULL) = ($2::uuid IS NOT NULL)
+            RETURNING {THREAD_COLUMNS}""",
+        thread_id,
+        closed_by,
+    )
 
 
 async def add_member(conn: Connection, thread_id: UUID, user_id: UUID, is_staff: bool) -> None:

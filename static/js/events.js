@@ -4,6 +4,7 @@
 // `app.live.on(EVENT.MESSAGE_CREATED, …)`, never with a string of their own.
 export const EVENT = Object.freeze({
   THREAD_CREATED: "thread.created",
+  THREAD_UPDATED: "thread.updated",
   MESSAGE_CREATED: "message.created",
   MESSAGE_UPDATED: "message.updated",
   MESSAGE_RECALLED: "message.recalled",

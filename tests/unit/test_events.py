@@ -138,7 +138,7 @@ def thread_row() -> dict[str, typing.Any]:
         "id": uuid.uuid4(), "school_id": TEACHER.school_id, "kind": "announcement", "subject": "Sortie",
         "child_id": None, "class_ids": [uuid.uuid4()], "whole_school": False, "author_id": TEACHER.id,
         "reply_to_thread_id": None, "require_ack": True, "urgent": False, "created_at": NOW,
-        "last_activity_at": NOW, "last_seq": 1,
+        "last_activity_at": NOW, "last_seq": 1, "closed_at": None,
     }  # fmt: skip
 
 

@@ -153,7 +153,9 @@ CELLS = [
 
 
 def test_the_thread_table_is_complete():
-    assert set(ACTIONS) | {ThreadAction.SIGN_UP, ThreadAction.FOLLOW_UP} == set(ThreadAction)
+    assert set(ACTIONS) | {ThreadAction.SIGN_UP, ThreadAction.FOLLOW_UP, ThreadAction.CLOSE} == set(
+        ThreadAction
+    )
     assert set(THREAD) == set(itertools.product(ROLES, FACTS, ("direct", "announcement")))
 
 
@@ -228,6 +230,39 @@ def test_following_up_is_the_staffs_whatever_the_authorship(role, membership, ki
         facts = ThreadFacts(kind, is_member, is_staff, is_author=author)
         follow_up = thread_decision(person(role), facts, ThreadAction.FOLLOW_UP)
         assert follow_up is THREAD[(role, membership, kind)][ACTIONS.index(ThreadAction.RECEIPTS)]
+
+
+# Closing a conversation to new messages, and reopening it: the director of the
+# thread's school, whatever the kind; a member who is not 403; a non-member 404.
+CLOSE = [
+    # (role, the user's school, membership) -> decision; the thread is of SCHOOL.
+    ("director", SCHOOL, STAFF, ALLOW),
+    ("director", SCHOOL, FAMILY, ALLOW),  # cannot happen (a director is staff); the role decides
+    ("director", SCHOOL, NONE, HIDE),  # a conversation they are not in does not exist for them
+    ("director", OTHER, STAFF, FORBID),  # cannot happen (nobody is in another school's thread)
+    ("director", OTHER, NONE, HIDE),  # another school's director
+    ("teacher", SCHOOL, STAFF, FORBID),
+    ("teacher", SCHOOL, NONE, HIDE),
+    ("parent", SCHOOL, FAMILY, FORBID),
+    ("parent", OTHER, NONE, HIDE),
+    ("student", SCHOOL, FAMILY, FORBID),
+    ("admin", None, NONE, HIDE),  # the admin is in no family's conversation
+    ("admin", None, STAFF, FORBID),
+]
+
+
+@pytest.mark.parametrize(("role", "school", "membership", "expected"), CLOSE)
+@pytest.mark.parametrize("kind", ["direct", "announcement", "signup", "absence"])
+def test_who_closes_a_conversation(role, school, membership, expected, kind):
+    is_member, is_staff = FACTS[membership]
+    facts = ThreadFacts(kind, is_member, is_staff, school_id=SCHOOL)
+    assert thread_decision(person(role, school), facts, ThreadAction.CLOSE) is expected
+
+
+def test_closing_needs_the_threads_school():
+    """Facts without the school (a caller that forgot it) never let anyone close."""
+    facts = ThreadFacts("direct", True, True)
+    assert thread_decision(person("director", SCHOOL), facts, ThreadAction.CLOSE) is FORBID
 
 
 def test_an_unknown_thread_is_hidden_from_everyone():

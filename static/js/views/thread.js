@@ -29,6 +29,9 @@ export default async function thread(main, params, app) {
   // The staff see who signed up (names, waiting list, notes); families, the counts and their own.
   const staffSignups = state.thread.kind === "signup" && app.isStaff() ? signupStaff(id, app) : null;
   const earlier = h("button", { type: "button", class: "secondary" }, "Messages précédents");
+  // A conversation the director closed: read, never written to, until she reopens it.
+  const composeBox = h("div", { class: "compose-box" });
+  const closeBox = h("div", { class: "close-box" });
 
   function drawMessages() {
     const messages = [...state.messages.values()].sort((a, b) => a.seq - b.seq);
@@ -87,9 +90,38 @@ export default async function thread(main, params, app) {
     redraw();
   }
 
+  const form = composer(state, app, drawMessages);
+  const closedNote = h("p", { class: "closed-note card", role: "status" }, "Conversation fermée par la direction");
+  const canClose = app.me.user.role === "director" && app.me.user.school_id === state.thread.school_id;
+  function drawClosed() {
+    const closed = Boolean(state.thread.closed_at);
+    composeBox.replaceChildren(closed ? closedNote : form);
+    closeBox.replaceChildren();
+    if (!canClose) return;
+    const error = errorBox();
+    const button = h("button", { type: "button", class: "secondary" }, closed ? "Rouvrir la conversation" : "Fermer la conversation");
+    button.addEventListener("click", async () => {
+      const question = closed ? "Rouvrir cette conversation ? Chacun pourra de nouveau y écrire."
+        : "Fermer cette conversation ? Elle restera lisible, mais plus personne ne pourra y écrire.";
+      if (!confirm(question)) return;
+      button.disabled = true;
+      try {
+        const { thread: fresh } = await api("POST", `/api/threads/${id}/${closed ? "reopen" : "close"}`);
+        state.thread.closed_at = fresh.closed_at;
+        drawClosed();
+        toast(fresh.closed_at ? "Conversation fermée." : "Conversation rouverte.");
+      } catch (failure) {
+        button.disabled = false;
+        showError(error, failure);
+      }
+    });
+    closeBox.append(button, error);
+  }
+
   function redraw() {
     drawMessages();
     drawAck();
+    drawClosed();
     if (!staffSignups) drawSlots(slotsBox, state, app, refreshThread);
   }
 
@@ -112,7 +144,7 @@ export default async function thread(main, params, app) {
   // An absence: cancelling it, or answering the school's question in one tap.
   state.absencePanel = state.thread.kind === "absence" ? absencePanel(state.thread, app) : null;
   main.append(header(state.thread, app), earlier, list, seen, ackBox, staffSignups ? staffSignups.box : slotsBox,
-    state.absencePanel?.box ?? "", composer(state, app, drawMessages));
+    state.absencePanel?.box ?? "", composeBox, closeBox);
   redraw();
   if (staffSignups) await staffSignups.load();
   markRead();
@@ -148,6 +180,7 @@ export default async function thread(main, params, app) {
       drawSeen();
     }),
     app.live.on(EVENT.ACK_CREATED, (a) => { if (mine(a) && isFamily) { state.thread.acked_at = a.acked_at; drawAck(); } }),
+    app.live.on(EVENT.THREAD_UPDATED, (t) => { if (mine(t)) { state.thread.closed_at = t.closed_at; drawClosed(); } }),
     app.live.on(EVENT.SIGNUP_UPDATED, (s) => { if (mine(s)) (staffSignups ? staffSignups.load() : refreshThread()); }),
     app.outbox.on("change", drawMessages),
   ];
