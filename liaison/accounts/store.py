@@ -451,8 +451,28 @@ async def totp_state(conn: Conn, user_id: UUID) -> tuple[str | None, bool]:
 async def set_totp_secret(conn: Conn, user_id: UUID, secret: str) -> None:
     """A new secret being set up (not enabled until confirmed)."""
     await conn.execute(
-        "UPDATE users SET totp_secret = $2, totp_enabled_at = NULL WHERE id = $1", user_id, secret
+        "UPDATE users SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1",
+        user_id,
+        secret,
     )
+
+
+async def totp_last_step(conn: Conn, user_id: UUID) -> int | None:
+    """The time step of the last TOTP code accepted for the account."""
+    step = await conn.fetchval("SELECT totp_last_step FROM users WHERE id = $1", user_id)
+    return int(step) if step is not None else None
+
+
+async def accept_totp_step(conn: Conn, user_id: UUID, step: int) -> bool:
+    """Record `step` as used, only if it is later than the last one accepted:
+    of two requests with the same code at once, one wins."""
+    status = await conn.execute(
+        """UPDATE users SET totp_last_step = $2
+           WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)""",
+        user_id,
+        step,
+    )
+    return status != "UPDATE 0"
 
 
 async def enable_totp(conn: Connection, user_id: UUID, recovery_code_hashes: list[bytes]) -> None:

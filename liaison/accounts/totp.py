@@ -6,6 +6,7 @@ Pure: the clock is given, nothing is stored here.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import secrets
 
 import pyotp
@@ -31,10 +32,25 @@ def code_at(secret: str, when: dt.datetime) -> str:
 def verify(secret: str, code: str, when: dt.datetime) -> bool:
     """A code of the current 30 s step, or of the one before or after (a phone's
     clock a little off)."""
+    return matching_step(secret, code, when) is not None
+
+
+def matching_step(secret: str, code: str, when: dt.datetime, after: int | None = None) -> int | None:
+    """The time step (30 s counter) whose code this is: the current step, or the
+    one before or after; None if none matches. With `after` (the step of the
+    last code accepted), only a later step counts: a code serves once, and an
+    older one seen over a shoulder is no use."""
     typed = "".join(ch for ch in code if ch.isdigit())
     if len(typed) != 6:
-        return False
-    return pyotp.TOTP(secret).verify(typed, for_time=when, valid_window=1)
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(when)
+    for step in (now - 1, now, now + 1):
+        if after is not None and step <= after:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), typed):
+            return step
+    return None
 
 
 def new_recovery_codes() -> list[str]:

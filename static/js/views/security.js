@@ -70,7 +70,8 @@ export function secondFactorSection(app) {
       fill(body,
         h("p", {}, "1. Scannez ce QR code avec votre application d'authentification (ou saisissez la clé ci-dessous)."),
         h("img", { class: "qr", src: `/api/me/second-factor/qr?v=${encodeURIComponent(setup.secret.slice(0, 6))}`, alt: "QR code à scanner avec l'application d'authentification", width: "200", height: "200" }),
-        h("p", {}, "Clé : ", h("code", { id: "second-factor-secret" }, setup.secret)),
+        // The key in groups of four (apps accept the spaces): easier to type, and it wraps on a phone.
+        h("p", {}, "Clé : ", h("code", { id: "second-factor-secret" }, setup.secret.match(/.{1,4}/g).join(" "))),
         h("p", {}, "2. Saisissez le code affiché par l'application."),
         codeForm("Activer", async (code) => {
           const { recovery_codes: codes } = await api("POST", "/api/me/second-factor/enable", { code });

@@ -284,10 +284,49 @@ function members(data, app) {
                 : h("span", { class: "tag inactive" }, "pas encore activé"),
               g.login ? h("span", { class: "login" }, ` identifiant : ${g.login}`) : null,
               // A letter lost in the schoolbag: this family's again, with a fresh code.
-              head && !g.activated ? [" · ", h("a", {
-                class: "letter-again", target: "_blank", rel: "noopener",
-                href: `/api/schools/${data.class.school_id}/activation-letters?guardian_id=${g.user_id}`,
-              }, "Réimprimer sa lettre", h("span", { class: "sr-only" }, ` (${g.display_name}, nouvel onglet)`))] : null))))
+              head && !g.activated ? [" · ", letterLink(data.class.school_id, g, "Réimprimer sa lettre")] : null),
+            // A password forgotten by a family without email: a new letter.
+            g.activated ? newLetter(data.class.school_id, g, head) : null)))
         : h("p", { class: "hint" }, "Aucun parent enregistré.")))));
   return parts;
+}
+
+function letterLink(schoolId, guardian, label) {
+  return h("a", {
+    class: "letter-again", target: "_blank", rel: "noopener",
+    href: `/api/schools/${schoolId}/activation-letters?guardian_id=${guardian.user_id}`,
+  }, label, h("span", { class: "sr-only" }, ` (${guardian.display_name}, nouvel onglet)`));
+}
+
+// A new letter for a family that lost its password (without email, "Mot de passe
+// oublié" cannot help): a new code, and the old password and sessions stop working.
+// The director prints the letter; a teacher hands the code over.
+function newLetter(schoolId, guardian, head) {
+  const error = errorBox();
+  const result = h("div", { class: "new-letter-result", "aria-live": "polite" });
+  const button = h("button", { type: "button", class: "secondary new-letter" },
+    "Nouvelle lettre", h("span", { class: "sr-only" }, ` pour ${guardian.display_name}`));
+  button.addEventListener("click", async () => {
+    if (!confirm(`Donner une nouvelle lettre à ${guardian.display_name} ? Son mot de passe actuel ne marchera plus et ses appareils seront déconnectés : il faudra activer le compte avec le nouveau code.`)) return;
+    error.textContent = "";
+    button.disabled = true;
+    try {
+      const { activation_code: code } = await api("POST", `/api/users/${guardian.user_id}/new-letter`);
+      button.remove();
+      result.replaceChildren(h("div", { class: "success credentials", role: "status" },
+        h("p", {}, h("strong", {}, `Nouvelle lettre pour ${guardian.display_name}.`), " L'ancien mot de passe ne marche plus."),
+        h("dl", { class: "facts" },
+          h("dt", {}, "Identifiant"), h("dd", { class: "login" }, guardian.login || "—"),
+          h("dt", {}, "Code d'activation"), h("dd", { class: "code" }, code)),
+        head
+          ? h("p", {}, letterLink(schoolId, guardian, "Ouvrir la lettre à imprimer"),
+            h("span", { class: "hint" }, " (elle porte un nouveau code ; celui-ci reste valable aussi)"))
+          : h("p", { class: "hint" }, "Donnez ce code à la famille : sur la page de connexion, « Activer mon compte ». Il sert une seule fois.")));
+      toast(`Nouvelle lettre pour ${guardian.display_name}.`);
+    } catch (failure) {
+      button.disabled = false;
+      showError(error, failure);
+    }
+  });
+  return h("div", { class: "new-letter-box" }, button, error, result);
 }
