@@ -169,18 +169,29 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         return
     # The embedded PostgreSQL is restarted when it dies (requests answer 503
     # meanwhile); if it cannot be, exit non-zero so a supervisor restarts us.
-    serve_task = asyncio.create_task(serving)
+    # The server runs in this task itself, not a task of its own: Ctrl-C and
+    # SIGTERM (a KeyboardInterrupt) must end it here, where asyncio.run sees it.
+    this_task = asyncio.current_task()
+    assert this_task is not None
+    gave_up = False
+
+    def on_watch_done(task: asyncio.Task[None]) -> None:
+        nonlocal gave_up
+        if not task.cancelled():
+            gave_up = True
+            this_task.cancel()
+
     watch_task = asyncio.create_task(_embedded.watch())
+    watch_task.add_done_callback(on_watch_done)
     try:
-        await asyncio.wait({serve_task, watch_task}, return_when=asyncio.FIRST_COMPLETED)
+        await serving
+    except asyncio.CancelledError:
+        if gave_up:
+            raise SystemExit("PostgreSQL s'est arrêté et n'a pas pu être redémarré.") from None
+        raise
     finally:
+        watch_task.remove_done_callback(on_watch_done)
         watch_task.cancel()
-        if watch_task.done() and not watch_task.cancelled() and not serve_task.done():
-            serve_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await serve_task
-            raise SystemExit("PostgreSQL s'est arrêté et n'a pas pu être redémarré.")
-    await serve_task
 
 
 async def cmd_web(settings: Settings, args: argparse.Namespace) -> None:
