@@ -181,6 +181,7 @@ class PushReceiver:
         self.rejections: list[Rejection] = []
         self._answers: dict[str, deque[_Answer]] = {}
         self._expected_vapid_key: bytes | None = None
+        self._outage: int | None = None  # while set: every push is answered this status
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
@@ -253,6 +254,17 @@ class PushReceiver:
         subscription_id = self._id_of(subscription)
         self._answers.setdefault(subscription_id, deque()).extend(_answer_of(r) for r in responses)
 
+    def fail_all(self, status: int = 500) -> None:
+        """An outage of the push service: every push, to any subscription, is answered
+        `status` (recorded as an attempt, never delivered) until ``recover()``."""
+        if not 500 <= status < 600:
+            raise ValueError(f"an outage answers a 5xx status, not {status}")
+        self._outage = status
+
+    def recover(self) -> None:
+        """The end of the outage: pushes are answered as programmed again."""
+        self._outage = None
+
     def forget(self, subscription: str | dict) -> None:
         """The browser unsubscribed: every later push is answered 410 Gone."""
         self.subscriptions[self._id_of(subscription)].gone = True
@@ -320,6 +332,11 @@ class PushReceiver:
         headers = {name.lower(): value for name, value in request.headers.items()}
         body = await request.read()
         subscription = self.subscriptions.get(subscription_id)
+
+        if self._outage is not None:
+            status = self._outage
+            await self._record(Attempt(subscription_id, status, headers, received_at, _now(), "outage"))
+            return web.Response(status=status, text="push service unavailable")
 
         if subscription is None or subscription.gone:
             status = 404 if subscription is None else 410

@@ -70,6 +70,26 @@ async def handle_database_unavailable(request: Request, exc: Exception) -> JSONR
     return error_response(database_unavailable())
 
 
+def _cut_connection(exc: BaseException) -> bool:
+    """An error raised because the connection was cut under it: asyncpg's
+    InterfaceError "the underlying connection is closed" when a transaction
+    ends after the server shut down, its context the lost connection."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DATABASE_UNAVAILABLE):
+            return True
+        if isinstance(seen, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def handle_interface_error(request: Request, exc: Exception) -> JSONResponse:
+    if _cut_connection(exc):
+        return await handle_database_unavailable(request, exc)
+    return await handle_unexpected(request, exc)
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(
@@ -81,5 +101,6 @@ EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
     HTTPException: handle_http_exception,
     **{kind: handle_database_unavailable for kind in DATABASE_UNAVAILABLE},
+    asyncpg.exceptions.InterfaceError: handle_interface_error,
     Exception: handle_unexpected,
 }

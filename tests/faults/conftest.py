@@ -3,16 +3,23 @@
 Two `liaison web` on free ports and one `liaison worker`, sharing a database
 created for the run on the machine's PostgreSQL, a PRIVATE `redis-server`
 started here (so that restarting it disturbs nobody else), and the SMTP
-receiver of tests/receivers.py. Every process is ended at teardown.
+receiver of tests/receivers.py. Notifications go out fast (a grace period of
+one second) and push endpoints on 127.0.0.1 are allowed (the push receiver).
+Every process is ended at teardown.
+
+`pg_deployment`: the same, on a PRIVATE PostgreSQL of its own (the project's
+embedded helper, liaison/storage/embedded.py), for the one test that restarts
+PostgreSQL: the machine's server is shared with other test runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +27,7 @@ import httpx
 import pytest
 import redis
 
+from liaison.storage.embedded import EmbeddedPostgres
 from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD, free_port, scratch_database
 from tests.integration.test_cli import Liaison, clean_env
 from tests.receivers import SmtpReceiver
@@ -82,6 +90,7 @@ class Deployment:
     webs: list[Liaison] = field(default_factory=list)
     worker: Liaison | None = None
     spawned: list[Liaison] = field(default_factory=list)
+    postgres: EmbeddedPostgres | None = None  # the private PostgreSQL, when it is one
 
     @property
     def urls(self) -> list[str]:
@@ -114,34 +123,62 @@ class Deployment:
             return False
 
 
-@pytest.fixture(scope="package")
-def deployment(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    workdir = tmp_path_factory.mktemp("faults")
+@contextlib.contextmanager
+def running(dsn: str, workdir: Path, postgres: EmbeddedPostgres | None = None) -> Iterator[Deployment]:
+    """Redis, the SMTP receiver, two webs and a worker on `dsn`; all ended after."""
     private_redis = PrivateRedis()
     private_redis.start()
     smtp = SmtpReceiver()
     smtp.start()
     try:
-        with scratch_database(postgres_server, prefix="liaison_faults") as dsn:
-            env = clean_env(
-                DATABASE_URL=dsn,
-                REDIS_URL=private_redis.url,
-                SECRET_KEY=uuid.uuid4().hex * 2,
-                SMTP_URL=smtp.url,
-                ADMIN_LOGIN=ADMIN_LOGIN,
-                ADMIN_PASSWORD=ADMIN_PASSWORD,
-                LIAISON_DATA_DIR=str(workdir / "var"),
-                LOG_LEVEL="WARNING",
-            )
-            deployment = Deployment(workdir, env, private_redis, smtp, [free_port(), free_port()])
-            try:
-                deployment.start_web(0)
-                deployment.start_web(1)
-                deployment.start_worker()
-                yield deployment
-            finally:
-                for process in deployment.spawned:
-                    process.end()
+        env = clean_env(
+            DATABASE_URL=dsn,
+            REDIS_URL=private_redis.url,
+            SECRET_KEY=uuid.uuid4().hex * 2,
+            SMTP_URL=smtp.url,
+            ADMIN_LOGIN=ADMIN_LOGIN,
+            ADMIN_PASSWORD=ADMIN_PASSWORD,
+            LIAISON_DATA_DIR=str(workdir / "var"),
+            LOG_LEVEL="WARNING",
+            # Notifications within the load's time: a one-second grace period (quiet
+            # hours are turned off per user), pushes to the receiver on 127.0.0.1.
+            NOTIFY_GRACE_SECONDS="1",
+            PUSH_ALLOW_PRIVATE_ENDPOINTS="true",
+        )
+        deployment = Deployment(
+            workdir, env, private_redis, smtp, [free_port(), free_port()], postgres=postgres
+        )
+        try:
+            deployment.start_web(0)
+            deployment.start_web(1)
+            deployment.start_worker()
+            yield deployment
+        finally:
+            for process in deployment.spawned:
+                process.end()
     finally:
         smtp.stop()
         private_redis.stop()
+
+
+@pytest.fixture(scope="package")
+def deployment(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    workdir = tmp_path_factory.mktemp("faults")
+    with (
+        scratch_database(postgres_server, prefix="liaison_faults") as dsn,
+        running(dsn, workdir) as deployment,
+    ):
+        yield deployment
+
+
+@pytest.fixture(scope="module")
+async def pg_deployment(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Deployment]:
+    """A deployment on a PostgreSQL of its own, which its test restarts."""
+    workdir = tmp_path_factory.mktemp("faults-pg")
+    postgres = EmbeddedPostgres(workdir / "pg-server")
+    await postgres.start()
+    try:
+        with running(postgres.dsn, workdir, postgres) as deployment:
+            yield deployment
+    finally:
+        postgres.stop()
