@@ -130,10 +130,18 @@ async def readyz(request: Request) -> Response:
     )
 
 
+_FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
 def _may_read_metrics(request: Request) -> bool:
     token = request.app.state.settings.metrics_token
     if token:
         return tokens.same(request.headers.get("authorization", ""), f"Bearer {token}")
+    # Without a token, only this machine reads them; a request a reverse proxy
+    # on this machine passes on comes from the loopback too, but carries its
+    # forwarding headers: it is not local (FORWARDED_ALLOW_IPS unset).
+    if any(name in request.headers for name in _FORWARDING_HEADERS):
+        return False
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback

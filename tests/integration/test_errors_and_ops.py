@@ -351,6 +351,16 @@ def _value(text: str, name: str, **labels: str) -> float:
     return _samples(text, name).get(tuple(sorted(labels.items())), 0.0)
 
 
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
+async def test_metrics_through_a_local_proxy_are_not_local(api, header):
+    """Behind a reverse proxy on the same machine every request comes from the
+    loopback: one that carries forwarding headers is not this machine's own."""
+    anonymous = api()
+    assert (await anonymous.get("/metrics")).status_code == 200
+    forwarded = await anonymous.get("/metrics", headers={header: "203.0.113.9"})
+    assert_error(forwarded, 404, "not_found")
+
+
 async def test_metrics_count_requests_by_route_template(api):
     world = await build_world(api)
     director = api(world.a.director.token)
