@@ -19,6 +19,7 @@ from liaison.core.decisions import enforce
 from liaison.core.errors import ApiError, ErrorCode, not_found
 from liaison.core.people import User
 from liaison.directory import store as directory
+from liaison.storage.db import Connection
 
 # Forgotten passwords: a link lives an hour; an account gets at most 3 links an
 # hour, an address may ask 10 times an hour (known logins or not).
@@ -59,14 +60,20 @@ async def activate(ctx: Context, code: str, password: str) -> User:
     """Use the code and set the password, both or neither: a weak password
     (422) leaves the code usable. Raises UnknownCode."""
     async with ctx.pool.acquire() as conn, conn.transaction():
-        user = await store.consume_activation_code(conn, code)
-        if user is None:
-            raise UnknownCode()
-        problem = passwords.password_problem(password, login=user.login)
-        if problem:
-            # Raising rolls the transaction back: the code stays usable.
-            raise ApiError(422, ErrorCode.WEAK_PASSWORD, problem, fields={"password": problem})
-        await store.set_password(conn, user.id, await passwords.hash_password(password))
+        user = await _set_password_with(conn, await store.consume_activation_code(conn, code), password)
+    return user
+
+
+async def _set_password_with(conn: Connection, user: User | None, password: str) -> User:
+    """The password of the account a single-use code or link named (None: the
+    code is unknown, used or expired). Raising rolls the caller's transaction
+    back, so a weak password leaves the code or link usable."""
+    if user is None:
+        raise UnknownCode()
+    problem = passwords.password_problem(password, login=user.login)
+    if problem:
+        raise ApiError(422, ErrorCode.WEAK_PASSWORD, problem, fields={"password": problem})
+    await store.set_password(conn, user.id, await passwords.hash_password(password))
     return user
 
 
@@ -183,13 +190,7 @@ async def reset_password(ctx: Context, token: str, password: str) -> User:
     """Use the link and set the password, both or neither (a weak password leaves
     the link usable); every session of the account ends. Raises UnknownCode."""
     async with ctx.pool.acquire() as conn, conn.transaction():
-        user = await store.consume_password_reset(conn, token)
-        if user is None:
-            raise UnknownCode()
-        problem = passwords.password_problem(password, login=user.login)
-        if problem:
-            raise ApiError(422, ErrorCode.WEAK_PASSWORD, problem, fields={"password": problem})
-        await store.set_password(conn, user.id, await passwords.hash_password(password))
+        user = await _set_password_with(conn, await store.consume_password_reset(conn, token), password)
         await store.delete_sessions_of(conn, user.id)
         await store.drop_challenges_of(conn, user.id)
     return user
