@@ -25,6 +25,7 @@ ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 def report(user: User, child_school_id: UUID, is_guardian: bool) -> Decision:
     """Only the child's family declares its absence. The school's staff know
     the child exists (403); for everyone else it does not (404)."""
+    user = user.at(child_school_id)
     if is_guardian:
         return ALLOW
     if user.school_id == child_school_id and user.is_staff:
@@ -36,6 +37,7 @@ def cancel(user: User, absence_school_id: UUID, is_guardian: bool, teaches_class
     """Only the child's family cancels its report. Those who read the register
     (the class's teachers, the director) and the platform admin know it
     exists (403); for everyone else, other teachers included, it does not (404)."""
+    user = user.at(absence_school_id)
     if is_guardian:
         return ALLOW
     if user.role == "admin" or view_register(user, absence_school_id, teaches_class) is ALLOW:
@@ -47,6 +49,7 @@ def view_register(user: User, class_school_id: UUID, teaches_class: bool) -> Dec
     """A class's register: its teachers and the school's director. The rest of
     the staff knows the class (403); families, pupils, other schools and the
     platform admin (who reads no family's data) do not see it (404 and 403)."""
+    user = user.at(class_school_id)
     if user.school_id != class_school_id:
         return FORBID if user.role == "admin" else HIDE
     if user.role == "director" or (user.role == "teacher" and teaches_class):
@@ -56,6 +59,7 @@ def view_register(user: User, class_school_id: UUID, teaches_class: bool) -> Dec
 
 def view_school_register(user: User, school_id: UUID) -> Decision:
     """The whole school's day: its director (the rest of the staff 403)."""
+    user = user.at(school_id)
     if user.school_id != school_id:
         return FORBID if user.role == "admin" else HIDE
     if user.role == "director":
@@ -66,6 +70,7 @@ def view_school_register(user: User, school_id: UUID) -> Decision:
 def roll_call(user: User, class_school_id: UUID, teaches_class: bool) -> Decision:
     """The roll call is taken by the class's teachers (a director who teaches
     the class too). The rest of the staff knows the class (403)."""
+    user = user.at(class_school_id)
     if user.school_id != class_school_id:
         return FORBID if user.role == "admin" else HIDE
     if teaches_class and user.is_staff:

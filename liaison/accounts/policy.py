@@ -25,6 +25,8 @@ class LetterTarget:
 def new_letter_decision(user: User, target: LetterTarget) -> Decision:
     """A family's new letter: the director of its school, or a teacher of one of
     its children's classes; a staff member's: the director (or an admin)."""
+    if target.school_id is not None:
+        user = user.at(target.school_id)
     if user.role == "admin":
         return Decision.ALLOW if target.role != "admin" else Decision.FORBID
     if user.school_id is None or user.school_id != target.school_id:

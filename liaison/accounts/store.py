@@ -18,7 +18,11 @@ from liaison.storage.db import Conn, Connection
 MAX_ACTIVE_CODES = 5  # per account; older ones are dropped when a new one is issued
 
 
-_USER_COLUMNS = "id, login, role, school_id, display_name, first_name, last_name, email"
+# Every user comes with every school they have a role in (`person_schools`).
+_USER_COLUMNS = (
+    "id, login, role, school_id, display_name, first_name, last_name, email, circonscription_id, stream_id,"
+    " person_schools(id) AS schools"
+)
 
 
 def login_base(first_name: str, last_name: str) -> str:
@@ -42,6 +46,7 @@ class NewUser:
     last_name: str = ""
     email: str | None = None
     password_hash: str | None = None
+    circonscription_id: UUID | None = None
 
 
 class LoginTaken(Exception):
@@ -59,10 +64,13 @@ async def create_user(
     email: str | None = None,
     login: str | None = None,
     password_hash: str | None = None,
+    circonscription_id: UUID | None = None,
 ) -> User:
     """Create one user with the given login (LoginTaken if it is not free),
     or without one, with a login derived from the names."""
-    person = NewUser(role, school_id, display_name, first_name, last_name, email, password_hash)
+    person = NewUser(
+        role, school_id, display_name, first_name, last_name, email, password_hash, circonscription_id
+    )
     if login is None:
         return (await create_users(conn, [person]))[0]
     created = await _insert_users(conn, [person], [login.lower()])
@@ -113,12 +121,14 @@ async def _insert_users(conn: Connection, people: list[NewUser], logins: list[st
     """Insert; a login already taken gives None at its place."""
     rows = await conn.fetch(
         f"""INSERT INTO users (login, role, school_id, display_name, first_name, last_name,
-                               email, password_hash, activated_at)
+                               email, password_hash, activated_at, circonscription_id, stream_id)
             SELECT login, role, school_id, display_name, first_name, last_name, email, password_hash,
-                   CASE WHEN password_hash IS NULL THEN NULL ELSE now() END
+                   CASE WHEN password_hash IS NULL THEN NULL ELSE now() END,
+                   circonscription_id, coalesce(school_id, circonscription_id)
             FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[])
-                 AS t(login, role, school_id, display_name, first_name, last_name, email, password_hash)
+                        $7::text[], $8::text[], $9::uuid[])
+                 AS t(login, role, school_id, display_name, first_name, last_name, email, password_hash,
+                      circonscription_id)
             ON CONFLICT (login) DO NOTHING
             RETURNING {_USER_COLUMNS}""",
         logins,
@@ -129,6 +139,7 @@ async def _insert_users(conn: Connection, people: list[NewUser], logins: list[st
         [p.last_name for p in people],
         [p.email for p in people],
         [p.password_hash for p in people],
+        [p.circonscription_id for p in people],
     )
     by_login = {row["login"]: User.from_row(row) for row in rows}
     return [by_login.get(login) for login in logins]

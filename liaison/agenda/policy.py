@@ -32,6 +32,7 @@ def class_agenda(
     """A class's agenda is read by its families and pupils (`follows_class`),
     the staff of the school and the platform admin; written by its teachers,
     the direction and the admin."""
+    user = user.at(class_school_id)
     readers = user.role == "admin" or (user.is_staff and user.school_id == class_school_id) or follows_class
     if not readers:
         return HIDE
@@ -43,6 +44,7 @@ def class_agenda(
 def school_agenda(user: User, school_id: UUID, action: AgendaAction) -> Decision:
     """The school's own events: read by everyone of the school (and the
     admin); written as a school setting is changed."""
+    user = user.at(school_id)
     if user.role != "admin" and user.school_id != school_id:
         return HIDE
     if action is AgendaAction.READ:

@@ -47,11 +47,13 @@ class ClassFacts:
 
     def is_staff(self, user: User) -> bool:
         """A teacher of the class, or a director of its school."""
+        user = user.at(self.school_id)
         if user.school_id != self.school_id:
             return False
         return (user.role == "teacher" and self.teaches) or user.role == "director"
 
     def in_audience(self, user: User) -> bool:
+        user = user.at(self.school_id)
         if user.school_id != self.school_id:
             return False
         return (
@@ -86,6 +88,7 @@ class CommentAction(enum.Enum):
 
 
 def class_decision(user: User, klass: ClassFacts, action: ClassAction) -> Decision:
+    user = user.at(klass.school_id)
     if not klass.in_audience(user):
         return HIDE
     if action is ClassAction.LIST:
@@ -97,6 +100,7 @@ def class_decision(user: User, klass: ClassFacts, action: ClassAction) -> Decisi
 
 
 def post_decision(user: User, klass: ClassFacts, post: PostFacts, action: PostAction) -> Decision:
+    user = user.at(klass.school_id)
     if not klass.in_audience(user):
         return HIDE
     staff = klass.is_staff(user)

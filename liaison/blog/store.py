@@ -35,7 +35,7 @@ async def class_staff(conn: Conn, class_id: UUID, school_id: UUID) -> list[UUID]
     """The class's teachers and the school's directors."""
     rows = await conn.fetch(
         """SELECT user_id FROM class_staff WHERE class_id = $1
-           UNION SELECT id FROM users WHERE school_id = $2 AND role = 'director'""",
+           UNION SELECT user_id FROM school_staff WHERE school_id = $2 AND role = 'director'""",
         class_id,
         school_id,
     )

@@ -21,6 +21,7 @@ ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 def view(user: User, school_id: UUID) -> Decision:
     """Everyone of the school (staff, families, pupils) reads its days off;
     the platform admin too; anyone else does not know the school."""
+    user = user.at(school_id)
     if user.role == "admin" or user.school_id == school_id:
         return ALLOW
     return HIDE

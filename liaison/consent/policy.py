@@ -18,6 +18,7 @@ ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 def view_child(user: User, child_school_id: UUID, is_guardian: bool) -> Decision:
     """The child's guardians and the school's staff (and the platform admin,
     who sees every school's directory)."""
+    user = user.at(child_school_id)
     if is_guardian or user.role == "admin":
         return ALLOW
     if user.school_id != child_school_id or user.role in ("parent", "student"):
@@ -35,6 +36,7 @@ def decide_for_child(user: User, child_school_id: UUID, is_guardian: bool) -> De
 
 def view_class(user: User, class_school_id: UUID) -> Decision:
     """The class overview: the school's staff (and the admin); families never."""
+    user = user.at(class_school_id)
     if user.role == "admin":
         return ALLOW
     if user.school_id != class_school_id:
@@ -85,6 +87,7 @@ def act_for_class(user: User, class_school_id: UUID, teaches: bool) -> Decision:
     seen = view_class(user, class_school_id)
     if seen is not ALLOW:
         return seen
+    user = user.at(class_school_id)
     if user.role == "director" or (user.role == "teacher" and teaches):
         return ALLOW
     return FORBID

@@ -32,6 +32,7 @@ def may_create_school(user: User) -> Decision:
 
 
 def school_decision(user: User, school_id: UUID, action: SchoolAction) -> Decision:
+    user = user.at(school_id)
     if user.role == "admin":
         return Decision.ALLOW
     if user.school_id != school_id:
@@ -43,6 +44,7 @@ def school_decision(user: User, school_id: UUID, action: SchoolAction) -> Decisi
 
 def child_account_decision(user: User, child_school_id: UUID, teaches_child: bool) -> Decision:
     """Creating a pupil's own account: the director, or a teacher of the pupil."""
+    user = user.at(child_school_id)
     if user.role == "admin":
         return Decision.ALLOW
     if user.school_id != child_school_id or user.role in ("parent", "student"):
@@ -53,6 +55,7 @@ def child_account_decision(user: User, child_school_id: UUID, teaches_child: boo
 
 
 def class_decision(user: User, class_school_id: UUID, action: ClassAction) -> Decision:
+    user = user.at(class_school_id)
     if user.role == "admin":
         return Decision.ALLOW
     if user.school_id != class_school_id:

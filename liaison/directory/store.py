@@ -128,6 +128,9 @@ async def add_staff(
         login=login,
         password_hash=password_hash,
     )
+    await conn.execute(
+        "INSERT INTO school_staff (user_id, school_id, role) VALUES ($1, $2, $3)", user.id, school_id, role
+    )
     classes: list[asyncpg.Record] = []
     if class_names:
         by_key, _ = await ensure_classes(conn, school_id, class_names)
@@ -403,20 +406,21 @@ async def letters(
            JOIN guardianships g ON g.user_id = u.id
            JOIN children c ON c.id = g.child_id
            JOIN classes k ON k.id = c.class_id
-           WHERE u.school_id = $1 AND u.role = 'parent' AND u.activated_at IS NULL
+           WHERE c.school_id = $1 AND u.role = 'parent' AND u.activated_at IS NULL
              AND ($2::uuid[] IS NULL OR u.id = ANY($2::uuid[]))
            GROUP BY u.id ORDER BY min(k.level_rank), min(k.name), u.last_name, u.first_name""",
         school_id,
         only,
     )
     staff = await conn.fetch(
-        """SELECT u.id, u.display_name, u.login, u.email, u.role,
+        """SELECT u.id, u.display_name, u.login, u.email, w.role,
                   array_agg(k.name ORDER BY k.level_rank, k.name) FILTER (WHERE k.id IS NOT NULL) AS classes
-           FROM users u LEFT JOIN class_staff s ON s.user_id = u.id
-           LEFT JOIN classes k ON k.id = s.class_id
-           WHERE u.school_id = $1 AND u.role IN ('director', 'teacher') AND u.activated_at IS NULL
+           FROM school_staff w JOIN users u ON u.id = w.user_id
+           LEFT JOIN class_staff s ON s.user_id = u.id
+           LEFT JOIN classes k ON k.id = s.class_id AND k.school_id = w.school_id
+           WHERE w.school_id = $1 AND u.activated_at IS NULL
              AND $2::uuid[] IS NULL  -- a family's letters only: no staff
-           GROUP BY u.id ORDER BY u.display_name""",
+           GROUP BY u.id, w.role ORDER BY u.display_name""",
         school_id,
         only,
     )
@@ -510,9 +514,10 @@ async def staff_of_classes(conn: Conn, class_ids: list[UUID]) -> list[UUID]:
 
 async def directors_of(conn: Conn, school_id: UUID) -> list[UUID]:
     rows = await conn.fetch(
-        "SELECT id FROM users WHERE school_id = $1 AND role = 'director' ORDER BY id", school_id
+        "SELECT user_id FROM school_staff WHERE school_id = $1 AND role = 'director' ORDER BY user_id",
+        school_id,
     )
-    return [r["id"] for r in rows]
+    return [r["user_id"] for r in rows]
 
 
 async def classes_taught(conn: Conn, user_id: UUID) -> set[UUID]:

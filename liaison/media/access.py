@@ -66,6 +66,7 @@ async def may_see(conn: Conn, user: User, media: asyncpg.Record) -> bool:
     platform admin excepted, as holders decide for them)."""
     if media["uploader_id"] == user.id:
         return True
+    user = user.at(media["school_id"])
     if user.role != "admin" and user.school_id != media["school_id"]:
         return False
     for hold in list(HOLDERS):

@@ -22,6 +22,7 @@ ALLOW, FORBID, HIDE = Decision.ALLOW, Decision.FORBID, Decision.HIDE
 
 def start_direct(user: User, child_school_id: UUID, is_guardian: bool, teaches_child: bool) -> Decision:
     """A conversation about one child."""
+    user = user.at(child_school_id)
     if user.role == "parent":
         # Another family's child does not exist for a parent.
         return ALLOW if is_guardian else HIDE
@@ -78,6 +79,7 @@ _BROADCAST = ("announcement", "signup")
 
 
 def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> Decision:
+    user = user.at(thread.school_id)
     if not thread.is_member:
         return HIDE
     if action is ThreadAction.READ:

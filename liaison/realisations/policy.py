@@ -52,6 +52,7 @@ class PageFacts:
 
 
 def _sees(user: User, ties: Ties) -> bool:
+    user = user.at(ties.school_id)
     if user.role == "admin" or user.school_id != ties.school_id:
         return False
     return (
@@ -79,6 +80,7 @@ def class_page_decision(user: User, klass: Ties) -> Decision:
     """Adding a class page: the class's teachers and the director. The school's other
     teachers, and the class's own families and pupils, know the class: 403.
     Everyone else: 404."""
+    user = user.at(klass.school_id)
     if user.role == "admin" or user.school_id != klass.school_id:
         return HIDE
     if user.role == "director" or (user.role == "teacher" and klass.teacher):
@@ -93,6 +95,7 @@ def page_decision(user: User, page: PageFacts, action: Action) -> Decision:
     of the class and the director delete it (a family page too: moderation)."""
     if not _sees(user, page.ties):
         return HIDE
+    user = user.at(page.ties.school_id)
     if action is Action.READ:
         return ALLOW
     if action is Action.DELETE:

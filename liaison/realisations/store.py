@@ -110,7 +110,7 @@ async def audience(conn: Conn, school_id: UUID, class_id: UUID, child_id: UUID |
     class's) guardians and pupil account, the class's teachers, the directors."""
     rows = await conn.fetch(
         """SELECT s.user_id FROM class_staff s WHERE s.class_id = $2
-           UNION SELECT u.id FROM users u WHERE u.school_id = $1 AND u.role = 'director'
+           UNION SELECT d.user_id FROM school_staff d WHERE d.school_id = $1 AND d.role = 'director'
            UNION SELECT g.user_id FROM guardianships g JOIN children c ON c.id = g.child_id
                  WHERE CASE WHEN $3::uuid IS NULL THEN c.class_id = $2 ELSE c.id = $3 END
            UNION SELECT c.user_id FROM children c

@@ -235,6 +235,8 @@ async def test_me_for_each_role(api, school):
         "display_name": "Mme Comptes",
         "role": "director",
         "school_id": school_id,
+        "school_ids": [school_id],
+        "circonscription_id": None,
     }
     assert me["school"]["id"] == school_id and me["children"] == [] and me["csrf_token"]
     admin = (await api(await admin_token(api())).get("/api/me")).json()
