@@ -286,7 +286,7 @@ class _Pupil:
 
 
 @dataclass(frozen=True)
-class _Family:
+class Family:
     guardians: tuple[_Guardian, ...]
     pupils: tuple[_Pupil, ...]
 
@@ -311,9 +311,13 @@ def _class_plans() -> list[tuple[str, ...]]:
 _T = TypeVar("_T")
 
 
-class _Generator:
-    def __init__(self) -> None:
-        self.rng = random.Random(SEED)
+class FamilyGenerator:
+    """Plausible families of one school or of a group of schools (an RPI),
+    all drawn from one seeded random source."""
+
+    def __init__(self, seed: int = SEED, email_domain: str = EMAIL_DOMAIN) -> None:
+        self.rng = random.Random(seed)
+        self.email_domain = email_domain
         self.guardian_names: set[tuple[str, str]] = set()
         self.pupil_names: set[tuple[str, str]] = set()
         self.emails: set[str] = set()
@@ -326,7 +330,7 @@ class _Generator:
     def origin(self) -> str:
         return self.weighted([(name, origin.weight) for name, origin in ORIGINS.items()])
 
-    def family(self, class_names: tuple[str, ...]) -> _Family:
+    def family(self, class_names: tuple[str, ...]) -> Family:
         links = self.weighted(FAMILY_KINDS)
         origins = self.origins(len(links))
         last_names, child_last = self.last_names(links, origins)
@@ -335,7 +339,7 @@ class _Generator:
             for link, origin, last in zip(links, origins, last_names, strict=True)
         )
         pupils = tuple(self.pupil(name, child_last, origins) for name in class_names)
-        return _Family(guardians, pupils)
+        return Family(guardians, pupils)
 
     def origins(self, count: int) -> list[str]:
         result = [self.origin()] * count
@@ -383,10 +387,10 @@ class _Generator:
         return _Pupil(class_name, last_name, first_name, self.birth_date(class_name))
 
     def unique(self, pool: tuple[str, ...], last_name: str, taken: set[tuple[str, str]]) -> str:
-        """A first name from pool that nobody with this last name has yet."""
-        free = [name for name in pool if (name, last_name) not in taken]
-        if not free:
-            raise RuntimeError(f"demo name pool exhausted for {last_name!r}")
+        """A first name from pool that nobody with this last name has yet, if any."""
+        # A big generated territory runs out of free names: homonyms then
+        # happen, as they do in real schools.
+        free = [name for name in pool if (name, last_name) not in taken] or list(pool)
         first_name = self.rng.choice(free)
         taken.add((first_name, last_name))
         return first_name
@@ -400,7 +404,7 @@ class _Generator:
             number += 1
             local = f"{base}{number}"
         self.emails.add(local)
-        return f"{local}@{EMAIL_DOMAIN}"
+        return f"{local}@{self.email_domain}"
 
     def birth_date(self, class_name: str) -> date:
         year = next(year for name, _, year in CLASSES if name == class_name)
@@ -409,8 +413,8 @@ class _Generator:
 
 
 @lru_cache(maxsize=1)
-def _families() -> tuple[_Family, ...]:
-    generator = _Generator()
+def _families() -> tuple[Family, ...]:
+    generator = FamilyGenerator()
     return tuple(generator.family(plan) for plan in _class_plans())
 
 
@@ -424,8 +428,16 @@ def demo_staff() -> list[DemoStaff]:
 
 
 def _roster_rows() -> list[tuple[str, ...]]:
-    class_order = {name: index for index, name in enumerate(DEMO_CLASSES)}
-    entries = [(pupil, family) for family in _families() for pupil in family.pupils]
+    return roster_rows(_families(), DEMO_CLASSES)
+
+
+def roster_rows(families: Sequence[Family], class_names: Sequence[str]) -> list[tuple[str, ...]]:
+    """The rows of the pupils of `families` who are in `class_names`, in
+    class order then by name, one per (pupil, guardian)."""
+    class_order = {name: index for index, name in enumerate(class_names)}
+    entries = [
+        (pupil, family) for family in families for pupil in family.pupils if pupil.class_name in class_order
+    ]
     entries.sort(
         key=lambda entry: (
             class_order[entry[0].class_name],
@@ -452,11 +464,15 @@ def _roster_rows() -> list[tuple[str, ...]]:
 
 
 def demo_roster_csv() -> bytes:
+    return roster_csv(_roster_rows())
+
+
+def roster_csv(rows: Sequence[tuple[str, ...]]) -> bytes:
     """The roster as the school exports it: UTF-8 with BOM, ';', CRLF."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(ROSTER_HEADER)
-    writer.writerows(_roster_rows())
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
