@@ -41,5 +41,7 @@ def new_letter_decision(user: User, target: LetterTarget) -> Decision:
 
 
 def second_factor_decision(user: User) -> Decision:
-    """A director or an admin may protect their own account with a second factor."""
-    return Decision.ALLOW if user.role in ("director", "admin") else Decision.FORBID
+    """A director (in any of their schools) or an admin may protect their own
+    account with a second factor; nobody else, the circonscription team included."""
+    directs = any(role == "director" for _, role in user.schools)
+    return Decision.ALLOW if user.role == "admin" or directs else Decision.FORBID

@@ -287,7 +287,9 @@ async def create(
         policy.enforce(policy.class_decision(user, klass.facts, ClassAction.CREATE))
         publish = klass.facts.is_staff(user)
         async with change(ctx.pool, ctx.bus, klass.school_id) as current:
-            photos = await media_store.attachable(current.conn, user, media_ids, child_id=None)
+            photos = await media_store.attachable(
+                current.conn, user, media_ids, school_id=klass.school_id, child_id=None
+            )
             chosen = [m["id"] for m in photos]
             if publish:
                 await _check_consent(current.conn, chosen)
@@ -365,7 +367,7 @@ async def edit(
             attached = set(await store.media_ids_of(current.conn, post["id"]))
             new = [m for m in media_ids if m not in attached]
             if new:
-                await media_store.attachable(current.conn, user, new, child_id=None)
+                await media_store.attachable(current.conn, user, new, school_id=klass.school_id, child_id=None)
             if post["status"] == "published":
                 await _check_consent(current.conn, media_ids)
             await store.set_media(current.conn, post["id"], media_ids)

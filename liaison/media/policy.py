@@ -28,18 +28,27 @@ def upload(user: User) -> Decision:
     return ALLOW if user.school_id is not None else FORBID
 
 
-def media_decision(user: User, may_see: bool, action: MediaAction) -> Decision:
-    """`may_see`: what `access.may_see` answered for this user and photo."""
+def media_decision(user: User, may_see: bool, action: MediaAction, school_id: UUID | None = None) -> Decision:
+    """`may_see`: what `access.may_see` answered for this user and photo;
+    `school_id`: the photo's school, where the user's role there decides (a
+    teacher of school B who is a parent in A tags no photo of A)."""
     if not may_see:
         return HIDE
-    if action is MediaAction.TAG and not user.is_staff:
+    if action is MediaAction.TAG and not _staff(user, school_id):
         return FORBID  # the school's teachers and direction tag children
     return ALLOW
 
 
-def shows_tags(user: User) -> bool:
-    """The children tagged on a photo are shown to the school's staff only."""
-    return user.is_staff
+def shows_tags(user: User, school_id: UUID | None = None) -> bool:
+    """The children tagged on a photo are shown to the staff of its school
+    (`school_id`) only."""
+    return _staff(user, school_id)
+
+
+def _staff(user: User, school_id: UUID | None) -> bool:
+    """A teacher or director of the photo's school (of their first school when
+    it is not said)."""
+    return user.is_staff if school_id is None else user.is_staff_at(school_id)
 
 
 @dataclass(frozen=True)
@@ -61,16 +70,22 @@ def family_of(photo: AttachFacts) -> frozenset[UUID] | None:
     return family if photo.sent_by_guardian or photo.in_cahiers else None
 
 
-def attach_decision(user: User, photo: AttachFacts, child_id: UUID | None) -> Decision:
+def attach_decision(
+    user: User, photo: AttachFacts, child_id: UUID | None, school_id: UUID | None = None
+) -> Decision:
     """May `user` attach this photo to a post or page: a child's own cahier
     page (`child_id`), or a class page or blog post (None)?
 
     Only a photo they may see (HIDE otherwise: nothing tells it from one that
     does not exist); families and pupils attach only their own. A family photo
     stays in its family's pages: never on a class page, a blog post or another
-    child's cahier (FORBID)."""
+    child's cahier (FORBID). `school_id`: the photo's school, where the
+    user's role there decides."""
+    user = user.at(school_id)
     if user.school_id is None or not photo.may_see:
         return HIDE
+    if school_id is not None and user.school_id != school_id:
+        return HIDE  # a photo of a school where they have no role
     if not user.is_staff and not photo.own:
         return HIDE
     family = family_of(photo)

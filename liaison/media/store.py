@@ -105,11 +105,12 @@ def _ids(values: Sequence[UUID | str]) -> list[UUID]:
 
 
 async def attachable(
-    conn: Conn, user: User, media_ids: Sequence[UUID | str], *, child_id: UUID | None
+    conn: Conn, user: User, media_ids: Sequence[UUID | str], *, school_id: UUID, child_id: UUID | None
 ) -> list[asyncpg.Record]:
     """The media rows, in the order given, that this user may attach to a
-    post or page: a child's own cahier page (`child_id`), or a class page or
-    blog post (None). The user must see the photo (`access.may_see`; families
+    post or page of school `school_id`: a child's own cahier page
+    (`child_id`), or a class page or blog post (None). A photo stays in its
+    school: one of another school, even the user's other one, is unknown. The user must see the photo (`access.may_see`; families
     and pupils attach only their own), and a family photo stays in its
     family's pages (`policy.attach_decision`). A photo not seen, a duplicate
     or more than 20 photos: 422 on `media_ids` (nothing tells another
@@ -122,15 +123,15 @@ async def attachable(
         raise invalid({"media_ids": "La même photo est en double."})
     if not ids:
         return []
-    if user.school_id is None:
+    if user.role_at(school_id) is None:
         raise invalid({"media_ids": "Photo inconnue."})
     found = await by_ids(conn, ids)
     rows = []
     for media_id in ids:
         row = found.get(media_id)
-        if row is None or row["school_id"] != user.school_id:
+        if row is None or row["school_id"] != school_id:
             raise invalid({"media_ids": "Photo inconnue."})
-        decision = policy.attach_decision(user, await _attach_facts(conn, user, row), child_id)
+        decision = policy.attach_decision(user, await _attach_facts(conn, user, row), child_id, school_id)
         if decision is policy.Decision.FORBID:
             raise invalid({"media_ids": _FAMILY_PHOTO})
         if decision is not policy.Decision.ALLOW:

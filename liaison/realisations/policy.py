@@ -71,9 +71,10 @@ def cahier_decision(user: User, child: Ties, action: Action) -> Decision:
     return ALLOW if _sees(user, child) else HIDE
 
 
-def page_kind(user: User) -> str:
-    """The kind of page a user adds to a child's cahier."""
-    return "family" if user.role == "parent" else "child"
+def page_kind(user: User, school_id: UUID | None = None) -> str:
+    """The kind of page a user adds to a child's cahier of school `school_id`
+    (their role there: a teacher elsewhere is a parent here)."""
+    return "family" if user.at(school_id).role == "parent" else "child"
 
 
 def class_page_decision(user: User, klass: Ties) -> Decision:

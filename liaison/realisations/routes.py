@@ -63,7 +63,7 @@ async def cahier(request: Request) -> Response:
     pool = request.app.state.pool
     if request.method == "POST":
         child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.ADD_PAGE)
-        kind = policy.page_kind(user)
+        kind = policy.page_kind(user, child["school_id"])
         return await _create(request, user, kind, child["school_id"], child["class_id"], child)
     child = await service.open_cahier(pool, user, request.path_params["child_id"], Action.READ)
     limit = query_int(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
