@@ -106,6 +106,9 @@ class Thread(TypedDict):
     kind: str
     subject: str
     school_id: str
+    school_ids: list[str]  # every school it addresses, school_id first
+    rpi_id: str | None  # to every family of this RPI
+    to_staff: bool  # to the directors and teachers of school_ids, never families
     class_ids: list[str]
     whole_school: bool
     child_id: str | None

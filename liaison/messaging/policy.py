@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from liaison.core.decisions import Decision, enforce
-from liaison.core.people import User
+from liaison.core.people import STAFF_ROLES, Role, User
 
 __all__ = ["Decision", "ThreadAction", "ThreadFacts", "enforce"]
 
@@ -37,9 +37,38 @@ def start_direct(user: User, child_school_id: UUID, is_guardian: bool, teaches_c
 
 
 def writes_to_families(user: User) -> Decision:
-    """Announcements and sign-ups come from a school's staff, asked before
-    anything about the audience is read."""
-    return ALLOW if user.school_id is not None and user.role in ("director", "teacher") else FORBID
+    """Announcements and sign-ups come from a school's staff (of one of the
+    person's schools), asked before anything about the audience is read."""
+    return ALLOW if any(role in STAFF_ROLES for _, role in user.schools) else FORBID
+
+
+def start_rpi_announcement(user: User, rpi_school_ids: list[UUID]) -> Decision:
+    """To every family of an RPI: a director of one of its schools. A teacher
+    of one of them knows the RPI (403); anyone else never learns of it, nor
+    of an RPI that does not exist (no schools): 404."""
+    roles = {user.role_at(school) for school in rpi_school_ids}
+    if Role.DIRECTOR in roles:
+        return ALLOW
+    if roles & set(STAFF_ROLES):
+        return FORBID
+    return HIDE
+
+
+def writes_to_staff(user: User) -> Decision:
+    """Announcements to the staff of schools: the admin and a circonscription's
+    team only, asked before anything about the audience is read."""
+    return ALLOW if user.role in (Role.ADMIN, Role.CIRCONSCRIPTION) else FORBID
+
+
+def start_staff_announcement(user: User, circonscriptions: set[UUID | None]) -> Decision:
+    """`circonscriptions`: those of the schools addressed (or the one named).
+    The admin writes to any; a circonscription's team to its own schools only:
+    another circonscription's are not theirs to know (404)."""
+    if user.role == Role.ADMIN:
+        return ALLOW
+    if user.role == Role.CIRCONSCRIPTION and user.circonscription_id is not None:
+        return ALLOW if circonscriptions == {user.circonscription_id} else HIDE
+    return FORBID
 
 
 def start_announcement(
@@ -73,6 +102,9 @@ class ThreadFacts:
     is_staff_member: bool
     is_author: bool = False
     school_id: UUID | None = None  # the thread's school (asked by CLOSE)
+    # To the staff of schools (from the circonscription or the admin): its
+    # staff members are the author's side, the others the addressed staff.
+    to_staff: bool = False
 
 
 _BROADCAST = ("announcement", "signup")
@@ -84,6 +116,10 @@ def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> De
         return HIDE
     if action is ThreadAction.READ:
         return ALLOW
+    if thread.to_staff:
+        return _to_staff_decision(user, thread, action)
+    if user.role == "circonscription":
+        return FORBID  # cannot happen (never a member of a school's thread); nothing but reading
     if user.role == "student":
         return FORBID  # a pupil does not message
     if action is ThreadAction.POST:
@@ -109,6 +145,22 @@ def thread_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> De
         director = user.role == "director" and thread.school_id is not None
         return ALLOW if director and user.school_id == thread.school_id else FORBID
     return FORBID
+
+
+def _to_staff_decision(user: User, thread: ThreadFacts, action: ThreadAction) -> Decision:
+    """A thread to the staff of schools, for its members: everyone posts (the
+    addressed directors and teachers answer in it, seen by its members); the
+    addressed sign when asked; the author's side follows the receipts, reminds
+    and closes. No families, no slots, no private replies, no paper slips."""
+    if user.role in (Role.PARENT, Role.STUDENT):
+        return FORBID  # cannot happen: families are never members
+    if action is ThreadAction.POST:
+        return ALLOW
+    if action is ThreadAction.ACK:
+        return FORBID if thread.is_staff_member else ALLOW
+    if action in (ThreadAction.RECEIPTS, ThreadAction.FOLLOW_UP, ThreadAction.CLOSE):
+        return ALLOW if thread.is_staff_member else FORBID
+    return FORBID  # REPLY_PRIVATELY, SIGN_UP
 
 
 def for_my_children(addressed_children_of_mine: list[UUID]) -> Decision:

@@ -55,14 +55,33 @@ class NewDirect(_Create):
     include_director: bool = False
 
 
+class StaffOf(Body):
+    circonscription_id: str | None = Field(default=None, max_length=100)
+    school_ids: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> StaffOf:
+        if (self.circonscription_id is None) == (not self.school_ids):
+            raise ValueError("Choisissez une circonscription ou une liste d'écoles.")
+        return self
+
+
 class Audience(Body):
     school: bool | None = None
+    school_id: str | None = Field(default=None, max_length=100)  # with "school": which of the author's
     class_ids: list[str] | None = Field(default=None, max_length=100)
+    rpi_id: str | None = Field(default=None, max_length=100)
+    staff_of: StaffOf | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> Audience:
-        if bool(self.school) == bool(self.class_ids):
-            raise ValueError("Choisissez toute l'école ou une liste de classes.")
+        chosen = [bool(self.school), bool(self.class_ids), self.rpi_id is not None, self.staff_of is not None]
+        if chosen.count(True) != 1:
+            raise ValueError(
+                "Choisissez toute l'école, une liste de classes, un RPI ou les équipes d'écoles."
+            )
+        if self.school_id is not None and not self.school:
+            raise ValueError("L'école se choisit avec toute l'école.")
         return self
 
 
@@ -114,21 +133,52 @@ async def _start_direct(ctx: Context, user: User, new: NewDirect) -> service.Cre
     )
 
 
+def _audience_id(value: str | None, name: str, said: str) -> UUID | None:
+    """An id of the audience: one not even well formed is unknown (422 on that field)."""
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise invalid({f"audience.{name}": said}) from None
+
+
+def _staff_of(audience: Audience) -> service.StaffOf | None:
+    staff_of = audience.staff_of
+    if staff_of is None:
+        return None
+    return service.StaffOf(
+        _audience_id(staff_of.circonscription_id, "staff_of.circonscription_id", "Circonscription inconnue."),
+        tuple(
+            UUID(str(_audience_id(s, "staff_of.school_ids", "École inconnue.")))
+            for s in staff_of.school_ids or []
+        ),
+    )
+
+
 async def _start_announcement(ctx: Context, user: User, new: NewAnnouncement) -> service.Created:
+    audience = new.audience
     return await service.start_announcement(
-        ctx, user, whole_school=bool(new.audience.school),
-        class_ids=[_class_id(c) for c in new.audience.class_ids or []], subject=new.subject,
+        ctx, user, whole_school=bool(audience.school),
+        class_ids=[_class_id(c) for c in audience.class_ids or []], subject=new.subject,
         body=new.body, require_ack=new.require_ack, urgent=new.urgent, client_id=new.client_id,
+        school_id=_audience_id(audience.school_id, "school_id", "École inconnue."),
+        rpi_id=_audience_id(audience.rpi_id, "rpi_id", "RPI inconnu."), staff_of=_staff_of(audience),
     )  # fmt: skip
 
 
 async def _start_signup(ctx: Context, user: User, new: NewSignup) -> service.Created:
     closes_at = moment(new.closes_at, "closes_at") if new.closes_at is not None else None
+    audience = new.audience
+    if audience.staff_of is not None:
+        raise invalid({"audience.staff_of": "Une inscription s'adresse aux familles."})
     return await signups.create(
-        ctx, user, whole_school=bool(new.audience.school),
-        class_ids=[_class_id(c) for c in new.audience.class_ids or []], subject=new.subject,
+        ctx, user, whole_school=bool(audience.school),
+        class_ids=[_class_id(c) for c in audience.class_ids or []], subject=new.subject,
         body=new.body, slots=[(s.label, s.capacity) for s in new.slots], closes_at=closes_at,
         urgent=new.urgent, client_id=new.client_id,
+        school_id=_audience_id(audience.school_id, "school_id", "École inconnue."),
+        rpi_id=_audience_id(audience.rpi_id, "rpi_id", "RPI inconnu."),
     )  # fmt: skip
 
 
@@ -226,7 +276,11 @@ async def _schedule(request: Request, user: User, data: dict[str, Any], thread_i
     send_at = moment(raw, "send_at")
     scheduling.check_send_at(send_at, dt.datetime.now(dt.UTC))
     model = NewMessage if thread_id is not None else _starter(data.get("kind"))[0]
-    validate(model, data)
+    new = validate(model, data)
+    audience = getattr(new, "audience", None)
+    if isinstance(audience, Audience) and (audience.rpi_id or audience.staff_of or audience.school_id):
+        # The scheduled sender knows the audiences of one school only (whole school or classes).
+        raise invalid({"send_at": "Ce public ne se programme pas : envoyez-le maintenant."})
     if thread_id is not None:
         await service.open_to_post(Context.of(request), user, thread_id)
     payload = {**data, "client_id": data.get("client_id") or f"scheduled:{uuid4().hex}"}

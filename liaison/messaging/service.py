@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -22,11 +22,12 @@ from liaison.core.context import Context
 from liaison.core.errors import ApiError, ErrorCode, invalid, not_found
 from liaison.core.events import EventType, NewEvent
 from liaison.core.paging import Cursor, encode_cursor
-from liaison.core.people import User
+from liaison.core.people import STAFF_ROLES, Role, User
 from liaison.delivery import outbox
 from liaison.delivery import store as delivery_log
 from liaison.delivery.policy import Preferences, Recipient
 from liaison.delivery.worker import wake as wake_delivery
+from liaison.directory import audiences
 from liaison.directory import store as directory
 from liaison.directory.csv_import import identity_text
 from liaison.messaging import board, policy, store
@@ -121,6 +122,15 @@ async def start_direct(
     return await _once(ctx, user, client_id, create, same)
 
 
+@dataclass(frozen=True)
+class StaffOf:
+    """An announcement to the directors and teachers of schools: those of a
+    circonscription, or these schools."""
+
+    circonscription_id: UUID | None = None
+    school_ids: tuple[UUID, ...] = ()
+
+
 async def start_announcement(
     ctx: Context,
     user: User,
@@ -134,15 +144,28 @@ async def start_announcement(
     client_id: str | None,
     kind: str = "announcement",
     within: Within | None = None,
+    school_id: UUID | None = None,
+    rpi_id: UUID | None = None,
+    staff_of: StaffOf | None = None,
 ) -> Created:
-    """An announcement, or (kind "signup", with `within` writing the slots) a sign-up."""
+    """An announcement, or (kind "signup", with `within` writing the slots) a
+    sign-up: to the whole school (`school_id`: which of the user's schools,
+    by default the first where they are staff), to classes (all of one
+    school), to every family of an RPI (`rpi_id`), or to the staff of
+    schools (`staff_of`, announcements only)."""
 
     async def create() -> Created:
-        audience = await _families_of(ctx, user, whole_school, class_ids)
+        if staff_of is not None:
+            audience = await _staff_of(ctx, user, staff_of)
+        elif rpi_id is not None:
+            audience = await _rpi_families_of(ctx, user, rpi_id)
+        else:
+            audience = await _families_of(ctx, user, whole_school, class_ids, school_id)
         new = NewThread(
             school_id=audience.school_id, kind=kind, subject=subject, author=user,
             members=audience.members, child_ids=audience.child_ids, class_ids=tuple(audience.class_ids),
-            whole_school=whole_school, require_ack=require_ack, urgent=urgent,
+            whole_school=audience.whole_school, require_ack=require_ack, urgent=urgent,
+            school_ids=tuple(audience.school_ids), rpi_id=rpi_id, to_staff=audience.to_staff,
         )  # fmt: skip
         return await _create(ctx, user, new, body, client_id, within)
 
@@ -157,19 +180,50 @@ class Audience:
     school_id: UUID
     class_ids: list[UUID]
     child_ids: list[UUID]
-    members: dict[UUID, bool]  # user id -> is staff
+    members: dict[UUID, bool]  # user id -> is staff (in a to_staff thread: is the author's side)
+    school_ids: list[UUID] = field(default_factory=list)  # every school addressed, school_id first
+    whole_school: bool = False
+    to_staff: bool = False
 
 
-async def _families_of(ctx: Context, user: User, whole_school: bool, class_ids: list[UUID]) -> Audience:
+def _unknown_class() -> ApiError:
+    return invalid({"audience.class_ids": "Classe inconnue."})
+
+
+async def _school_of_audience(
+    ctx: Context, user: User, whole_school: bool, class_ids: list[UUID], school_id: UUID | None
+) -> UUID:
+    """The school an announcement of someone on the staff of one or several
+    schools goes to: that of the classes (all of one school), or for the whole
+    school the one named, by default the first where they are staff. A class
+    or a school where they are not staff is unknown (422)."""
+    mine = [school for school, role in user.schools if role in STAFF_ROLES]
+    if whole_school:
+        chosen = school_id if school_id is not None else mine[0]
+        if chosen not in mine:
+            raise invalid({"audience.school_id": "École inconnue."})
+        return chosen
+    found = await audiences.schools_of_classes(ctx.pool, class_ids)
+    schools = set(found.values())
+    if len(found) != len(set(class_ids)) or not schools <= set(mine):
+        raise _unknown_class()
+    if len(schools) != 1:
+        raise invalid({"audience.class_ids": "Choisissez des classes d'une seule école."})
+    return schools.pop()
+
+
+async def _families_of(
+    ctx: Context, user: User, whole_school: bool, class_ids: list[UUID], school_id: UUID | None = None
+) -> Audience:
     """Who an announcement of `user` to the whole school or to these classes
     reaches: the families of their children, the classes' staff and the
     directors; once the policy allows it."""
     policy.enforce(policy.writes_to_families(user), "Seule l'école écrit aux familles.")
-    assert user.school_id is not None  # the policy allows only a school's staff
-    school_id = user.school_id
+    school_id = await _school_of_audience(ctx, user, whole_school, class_ids, school_id)
+    user = user.at(school_id)
     classes = await directory.school_classes(ctx.pool, school_id, None if whole_school else class_ids)
     if not whole_school and len(classes) != len(set(class_ids)):
-        raise invalid({"audience.class_ids": "Classe inconnue."})
+        raise _unknown_class()
     taught = await directory.classes_taught(ctx.pool, user.id)
     policy.enforce(policy.start_announcement(user, whole_school, taught, classes))
     children = await directory.children_of_classes(ctx.pool, classes)
@@ -179,7 +233,62 @@ async def _families_of(ctx: Context, user: User, whole_school: bool, class_ids: 
     staff = await directory.staff_of_classes(ctx.pool, classes)
     staff += await directory.directors_of(ctx.pool, school_id)
     members = {g: False for family in guardians.values() for g in family} | {s: True for s in staff}
-    return Audience(school_id, classes, children, members)
+    return Audience(school_id, classes, children, members, [school_id], whole_school)
+
+
+async def _rpi_families_of(ctx: Context, user: User, rpi_id: UUID) -> Audience:
+    """Every family of every school of the RPI, with the staff of their classes
+    and the schools' directors: from a director of one of its schools (the
+    thread's school is theirs)."""
+    policy.enforce(policy.writes_to_families(user), "Seule l'école écrit aux familles.")
+    schools = await audiences.rpi_schools(ctx.pool, rpi_id)
+    policy.enforce(
+        policy.start_rpi_announcement(user, schools),
+        "Seule la direction d'une école du RPI écrit à toutes ses familles.",
+    )
+    own = next(s for s in (*user.school_ids, *schools) if s in schools and user.role_at(s) == Role.DIRECTOR)
+    ordered = [own, *(s for s in schools if s != own)]
+    classes = await audiences.classes_of_schools(ctx.pool, ordered)
+    children = await directory.children_of_classes(ctx.pool, classes)
+    if not children:
+        raise invalid({"audience": "Aucune famille dans ce public."})
+    guardians = await directory.guardians_of(ctx.pool, children)
+    staff = await directory.staff_of_classes(ctx.pool, classes)
+    people = await audiences.staff_of_schools(ctx.pool, ordered)
+    staff += [p for p, roles in people.items() if any(role == Role.DIRECTOR for _, role in roles)]
+    members = {g: False for family in guardians.values() for g in family} | {s: True for s in staff}
+    return Audience(own, classes, children, members, ordered, whole_school=True)
+
+
+async def _staff_of(ctx: Context, user: User, staff_of: StaffOf) -> Audience:
+    """The directors and teachers of a circonscription's schools, or of these
+    schools; never a family. From the admin, or that circonscription's team
+    (another circonscription, or a school outside theirs: 404)."""
+    policy.enforce(
+        policy.writes_to_staff(user),
+        "Seules la circonscription et l'administration écrivent aux équipes des écoles.",
+    )
+    if staff_of.circonscription_id is not None:
+        circonscription = staff_of.circonscription_id
+        policy.enforce(policy.start_staff_announcement(user, {circonscription}))
+        if not await audiences.circonscription_exists(ctx.pool, circonscription):
+            raise invalid({"audience.staff_of.circonscription_id": "Circonscription inconnue."})
+        schools = await audiences.circonscription_schools(ctx.pool, circonscription)
+    else:
+        schools = list(dict.fromkeys(staff_of.school_ids))
+        found = await audiences.schools_circonscriptions(ctx.pool, schools)
+        missing: set[UUID | None] = {None} if len(found) != len(schools) else set()
+        policy.enforce(policy.start_staff_announcement(user, set(found.values()) | missing))
+        if missing:
+            raise invalid({"audience.staff_of.school_ids": "École inconnue."})
+    people = await audiences.staff_of_schools(ctx.pool, schools)
+    people.pop(user.id, None)
+    if not people:
+        raise invalid({"audience": "Aucun membre du personnel dans ce public."})
+    # The addressed are members as families are in an announcement (is_staff
+    # false: they sign, they do not see who else read); the author's side follows.
+    members = {p: False for p in people} | {user.id: True}
+    return Audience(schools[0], [], [], members, schools, to_staff=True)
 
 
 Within = Callable[[Connection, asyncpg.Record], Awaitable[list[NewEvent]]]
@@ -235,6 +344,7 @@ async def open_thread(
         is_staff_member=bool(member and member.is_staff),
         is_author=bool(thread and thread["author_id"] == user.id),
         school_id=thread["school_id"] if thread else None,
+        to_staff=bool(thread and thread["to_staff"]),
     )
     policy.enforce(policy.thread_decision(user, facts, action))
     assert thread is not None and member is not None
@@ -417,6 +527,7 @@ async def _private_reply(ctx: Context, user: User, announcement: asyncpg.Record,
         child_id=child_id,
         class_ids=(child["class_id"],),
         reply_to_thread_id=announcement["id"],
+        school_ids=(announcement["school_id"], child["school_id"]),
     )
 
 
@@ -472,6 +583,8 @@ async def _read_up_to(current: Change, thread: asyncpg.Record, user: User, seq: 
 async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.ACK, signed=True)
     thread = visible.thread
+    if thread["to_staff"]:
+        return await _staff_ack(ctx, user, thread)
     mine = await my_addressed_children(ctx, user, thread_id, "Ce message ne concerne pas vos enfants.")
     guardians = await directory.guardians_of(ctx.pool, mine)
     family = sorted({g for members in guardians.values() for g in members})
@@ -499,6 +612,32 @@ async def ack(ctx: Context, user: User, thread_id: UUID) -> dt.datetime:
     acks = await store.acks_of(ctx.pool, thread_id)
     first: dt.datetime = min(acks[c]["acked_at"] for c in mine)
     return first
+
+
+async def _staff_ack(ctx: Context, user: User, thread: asyncpg.Record) -> dt.datetime:
+    """A director or teacher signs an announcement to the staff: for themselves
+    (no family); the author's side sees it live."""
+    async with change(ctx.pool, ctx.bus, thread["school_id"]) as current:
+        await _read_up_to(current, thread, user, thread["last_seq"])
+        signed = await store.ack_member(current.conn, thread["id"], user.id)
+        if signed is not None:
+            recipients = set(await store.member_ids(current.conn, thread["id"], staff_only=True)) | {user.id}
+            current.events.append(
+                NewEvent(
+                    EventType.ACK_CREATED,
+                    {
+                        "thread_id": str(thread["id"]),
+                        "child_ids": [],
+                        "user_id": str(user.id),
+                        "display_name": user.display_name,
+                        "acked_at": iso(signed),
+                    },
+                    list(recipients),
+                )
+            )
+    member = await store.get_member(ctx.pool, thread["id"], user.id)
+    assert member is not None and member.acked_at is not None
+    return member.acked_at
 
 
 async def record_paper_ack(ctx: Context, user: User, thread_id: UUID, child_id: UUID) -> dict[str, Any]:
@@ -586,7 +725,54 @@ async def change_message(
 
 async def receipts(ctx: Context, user: User, thread_id: UUID) -> dict[str, Any]:
     visible = await open_thread(ctx, user, thread_id, ThreadAction.RECEIPTS)
+    if visible.thread["to_staff"]:
+        return await _staff_board(ctx, user, visible)
     return await _board(ctx, user, visible, utcnow())
+
+
+async def _staff_board(ctx: Context, user: User, visible: Visible) -> dict[str, Any]:
+    """The receipts of an announcement to the staff: which directors and
+    teachers read and signed, school by school (the thread's order), directors
+    first, then by name."""
+    thread = visible.thread
+    schools = list(thread["school_ids"])
+    reads = await store.member_reads(ctx.pool, thread["id"])
+    addressed = [u for u, r in reads.items() if not r["is_staff"]]
+    people = await accounts.users_by_id(ctx.pool, addressed)
+    roles = await audiences.staff_of_schools(ctx.pool, schools)
+    staff: list[dict[str, Any]] = []
+    for person in addressed:
+        held = roles.get(person)  # None: no longer on those schools' staff
+        school, role = held[0] if held else (None, None)
+        staff.append(
+            {
+                "user_id": str(person),
+                "display_name": people[person].display_name,
+                "role": role,
+                "school_id": str(school) if school else None,
+                "read_at": iso(reads[person]["first_read_at"]),
+                "acked_at": iso(reads[person]["acked_at"]),
+            }
+        )
+    rank = {school: i for i, school in enumerate(schools)}
+    staff.sort(
+        key=lambda s: (
+            rank.get(UUID(s["school_id"]), len(rank)) if s["school_id"] else len(rank),
+            s["role"] != "director",
+            identity_text(s["display_name"]),
+            s["user_id"],
+        )
+    )
+    return {
+        "summary": {
+            "staff": len(staff),
+            "read": sum(1 for s in staff if s["read_at"]),
+            "acked": sum(1 for s in staff if s["acked_at"]),
+        },
+        "staff": staff,
+        "reminded_at": iso(await store.last_reminder(ctx.pool, thread["id"])),
+        "thread": await thread_view(ctx, user, visible),
+    }
 
 
 def _guardian_api(
@@ -646,13 +832,18 @@ async def _outlooks(
     }
 
 
+def _class_api(pupil: asyncpg.Record, with_school: bool) -> dict[str, Any]:
+    shown = {"id": str(pupil["class_id"]), "name": pupil["class_name"]}
+    return {**shown, "school_id": str(pupil["school_id"])} if with_school else shown
+
+
 async def _board(ctx: Context, user: User, visible: Visible, now: dt.datetime) -> dict[str, Any]:
     """The receipts: each family's state, from the read positions, the
     signatures, the delivery log, the outbox and the guardians' preferences."""
     thread = visible.thread
     thread_id = thread["id"]
-    pupils = await directory.children_in_school_order(
-        ctx.pool, await store.thread_children(ctx.pool, thread_id)
+    pupils = await audiences.children_in_schools_order(
+        ctx.pool, await store.thread_children(ctx.pool, thread_id), list(thread["school_ids"])
     )
     # Class by class in school order (the store's), then by name without case or accents.
     rank = {klass: i for i, klass in enumerate(dict.fromkeys(p["class_id"] for p in pupils))}
@@ -685,6 +876,7 @@ async def _board(ctx: Context, user: User, visible: Visible, now: dt.datetime) -
         jobs = [board.Job(j.kind, j.seq, j.urgent, j.due_at) for j in expanding]
         days = await calendar.school_calendar(ctx.pool, thread["school_id"])
 
+    several_schools = len(thread["school_ids"]) > 1  # an RPI's: each class says its school
     families: list[dict[str, Any]] = []
     for pupil in pupils:
         child_id = pupil["id"]
@@ -700,9 +892,7 @@ async def _board(ctx: Context, user: User, visible: Visible, now: dt.datetime) -
         families.append(
             {
                 "child": {"id": str(child_id), "display_name": f"{pupil['first_name']} {pupil['last_name']}"},
-                "class": {"id": str(pupil["class_id"]), "name": pupil["class_name"]}
-                if pupil["class_id"]
-                else None,
+                "class": _class_api(pupil, several_schools) if pupil["class_id"] else None,
                 "read_at": iso(read_at),
                 "acked_at": iso(acks[child_id]["acked_at"]) if child_id in acks else None,
                 "acked_on_paper": bool(child_id in acks and acks[child_id]["on_paper"]),
@@ -748,6 +938,8 @@ async def paper_slips(ctx: Context, user: User, thread_id: UUID) -> PaperSlips:
     hours, the 17:00 digest; a slip travels in tomorrow's schoolbag), and a
     slip printed for it would be a second, paper, copy; it is counted apart."""
     seen = await receipts(ctx, user, thread_id)
+    if "staff" in seen:
+        raise not_found()  # no paper slips for the staff of schools
     thread = seen["thread"]
     chased = [f for f in seen["families"] if board.chased(f["state"], thread["require_ack"])]
     later = [

@@ -21,7 +21,7 @@ from liaison.storage.db import Conn, Connection, fetch_one
 
 THREAD_COLUMNS = """t.id, t.school_id, t.kind, t.subject, t.child_id, t.class_ids, t.whole_school,
     t.author_id, t.reply_to_thread_id, t.require_ack, t.urgent, t.created_at, t.last_activity_at,
-    t.last_seq, t.closed_at"""
+    t.last_seq, t.closed_at, t.school_ids, t.rpi_id, t.to_staff"""
 MESSAGE_COLUMNS = (
     "m.id, m.thread_id, m.seq, m.author_id, m.body, m.created_at, m.client_id, m.recalled_at, m.edited_at"
 )
@@ -43,6 +43,10 @@ def thread_to_api(thread: asyncpg.Record, author: User, member: Member | None) -
         "kind": thread["kind"],
         "subject": thread["subject"],
         "school_id": str(thread["school_id"]),
+        # (.get: a row read before migration 0035's columns shows one school.)
+        "school_ids": [str(s) for s in thread.get("school_ids") or [thread["school_id"]]],
+        "rpi_id": str(thread["rpi_id"]) if thread.get("rpi_id") else None,
+        "to_staff": bool(thread.get("to_staff")),
         "class_ids": [str(c) for c in thread["class_ids"]],
         "whole_school": thread["whole_school"],
         "child_id": str(thread["child_id"]) if thread["child_id"] else None,
@@ -190,6 +194,9 @@ class NewThread:
     reply_to_thread_id: UUID | None = None
     require_ack: bool = False
     urgent: bool = False
+    school_ids: tuple[UUID, ...] = ()  # every school addressed, school_id first (default: school_id)
+    rpi_id: UUID | None = None
+    to_staff: bool = False
 
 
 async def create_thread(
@@ -197,11 +204,14 @@ async def create_thread(
 ) -> tuple[asyncpg.Record, asyncpg.Record, list[NewEvent]]:
     thread = await fetch_one(conn,
         f"""INSERT INTO threads AS t (school_id, kind, subject, child_id, class_ids, whole_school, author_id,
-                                     reply_to_thread_id, require_ack, urgent, last_seq, last_activity_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, clock_timestamp())
+                                     reply_to_thread_id, require_ack, urgent, last_seq, last_activity_at,
+                                     school_ids, rpi_id, to_staff)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, clock_timestamp(), $11, $12, $13)
             RETURNING {THREAD_COLUMNS}""",
         new.school_id, new.kind, new.subject, new.child_id, list(new.class_ids), new.whole_school,
         new.author.id, new.reply_to_thread_id, new.require_ack, new.urgent,
+        [new.school_id, *(s for s in dict.fromkeys(new.school_ids) if s != new.school_id)],
+        new.rpi_id, new.to_staff,
     )  # fmt: skip
     members = dict(new.members)
     members.setdefault(new.author.id, new.author.is_staff)
@@ -370,6 +380,18 @@ async def mark_members_acked(
         user_ids,
         at,
     )
+
+
+async def ack_member(conn: Connection, thread_id: UUID, user_id: UUID) -> dt.datetime | None:
+    """A member signs for themselves (an announcement to the staff); None when
+    they had already signed (the first signature stays)."""
+    acked_at: dt.datetime | None = await conn.fetchval(
+        """UPDATE thread_members SET acked_at = now()
+           WHERE thread_id = $1 AND user_id = $2 AND acked_at IS NULL RETURNING acked_at""",
+        thread_id,
+        user_id,
+    )
+    return acked_at
 
 
 async def acks_of(conn: Conn, thread_id: UUID) -> dict[UUID, asyncpg.Record]:

@@ -39,7 +39,12 @@ async def create(
     closes_at: dt.datetime | None,
     urgent: bool,
     client_id: str | None,
+    school_id: UUID | None = None,
+    rpi_id: UUID | None = None,
 ) -> Created:
+    """A sign-up to families: of the whole school (`school_id`: which of the
+    author's), of classes, or of every school of an RPI (`rpi_id`)."""
+
     async def within(conn: Connection, thread: asyncpg.Record) -> list[NewEvent]:
         await store.add_slots(conn, thread["id"], slots, closes_at)
         return []
@@ -47,6 +52,7 @@ async def create(
     created = await messaging.start_announcement(
         ctx, user, whole_school=whole_school, class_ids=class_ids, subject=subject, body=body,
         require_ack=False, urgent=urgent, client_id=client_id, kind="signup", within=within,
+        school_id=school_id, rpi_id=rpi_id,
     )  # fmt: skip
     thread, message = created
     thread["slots"] = await slots_view(ctx, user, UUID(thread["id"]))

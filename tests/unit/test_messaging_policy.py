@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from liaison.core.errors import ApiError
-from liaison.core.people import User
+from liaison.core.people import Role, User
 from liaison.messaging.policy import (
     ThreadAction,
     ThreadFacts,
@@ -21,13 +21,16 @@ from liaison.messaging.policy import (
     for_my_children,
     start_announcement,
     start_direct,
+    start_rpi_announcement,
+    start_staff_announcement,
     thread_decision,
     writes_to_families,
+    writes_to_staff,
 )
 from tests.unit.roles import ALLOW, FORBID, HIDE, OTHER, SCHOOL, person
 
 CP, CE1, CM2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-ROLES = ("admin", "director", "teacher", "parent", "student")
+ROLES = ("admin", "circonscription", "director", "teacher", "parent", "student")
 
 
 # -- starting a direct thread ------------------------------------------------------------
@@ -51,6 +54,8 @@ START_DIRECT = [
     ("student", OTHER, False, False, HIDE),
     # The platform admin sees every school (the directory shows it all) but writes to no family.
     ("admin", None, False, False, FORBID),
+    # The circonscription's team never sees a family's thread, nor a child.
+    ("circonscription", None, False, False, HIDE),
 ]
 
 
@@ -90,6 +95,8 @@ START_ANNOUNCEMENT = [
     ("student", True, set(), [CP, CE1], FORBID),
     ("admin", True, set(), [CP, CE1], FORBID),
     ("admin", False, set(), [CP], FORBID),
+    ("circonscription", True, set(), [CP, CE1], FORBID),
+    ("circonscription", False, set(), [CP], FORBID),
 ]
 
 
@@ -143,6 +150,12 @@ THREAD = {
     ("admin", FAMILY, "announcement"): (A, F, F, F, F),
     ("admin", STAFF, "direct"): (A, A, F, F, A),
     ("admin", STAFF, "announcement"): (A, A, F, F, A),
+    # The circonscription's team is in no school's thread to families: were it
+    # there, it could read and nothing else.
+    ("circonscription", FAMILY, "direct"): (A, F, F, F, F),
+    ("circonscription", FAMILY, "announcement"): (A, F, F, F, F),
+    ("circonscription", STAFF, "direct"): (A, F, F, F, F),
+    ("circonscription", STAFF, "announcement"): (A, F, F, F, F),
 }
 
 CELLS = [
@@ -248,6 +261,8 @@ CLOSE = [
     ("student", SCHOOL, FAMILY, FORBID),
     ("admin", None, NONE, HIDE),  # the admin is in no family's conversation
     ("admin", None, STAFF, FORBID),
+    ("circonscription", None, NONE, HIDE),
+    ("circonscription", None, STAFF, FORBID),
 ]
 
 
@@ -292,6 +307,13 @@ def test_enforce():
 def test_only_a_schools_staff_writes_to_families(role):
     expected = ALLOW if role in ("director", "teacher") else FORBID
     assert writes_to_families(person(role)) is expected
+    assert writes_to_families(circonscription(CIRC)) is FORBID
+
+
+def test_staff_of_a_second_school_writes_to_families():
+    """A parent in their first school who teaches in another writes from there."""
+    assert writes_to_families(several(("parent", SCHOOL), ("teacher", OTHER))) is ALLOW
+    assert writes_to_families(several(("parent", SCHOOL), ("parent", OTHER))) is FORBID
 
 
 def test_staff_without_a_school_writes_to_no_family():
@@ -308,3 +330,95 @@ def test_only_the_author_changes_a_message(role):
     author = person(role)
     assert change_message(author, author.id) is ALLOW
     assert change_message(author, uuid.uuid4()) is FORBID
+
+
+# -- the territory: an RPI's families, the staff of a circonscription's schools ---------------
+
+THIRD = uuid.uuid4()  # a school outside the RPI (SCHOOL, OTHER)
+CIRC, OTHER_CIRC = uuid.uuid4(), uuid.uuid4()
+
+
+def several(*roles: tuple[str, uuid.UUID]) -> User:
+    """A person with these roles in these schools, the first school first."""
+    first_role, first = roles[0]
+    return User(uuid.uuid4(), first_role, first_role, first, first_role, schools=tuple(
+        (school, Role(role)) for role, school in roles
+    ))  # fmt: skip
+
+
+def circonscription(circ: uuid.UUID) -> User:
+    return User(uuid.uuid4(), "c", Role.CIRCONSCRIPTION, None, "c", circonscription_id=circ)
+
+
+# (the person, the RPI's schools) -> decision
+START_RPI = [
+    (several(("director", SCHOOL)), [SCHOOL, OTHER], ALLOW),
+    (several(("director", OTHER)), [SCHOOL, OTHER], ALLOW),
+    (several(("teacher", SCHOOL), ("director", OTHER)), [SCHOOL, OTHER], ALLOW),  # director in its second
+    (several(("teacher", SCHOOL)), [SCHOOL, OTHER], FORBID),  # knows the RPI, does not write to it
+    (several(("director", THIRD), ("teacher", OTHER)), [SCHOOL, OTHER], FORBID),
+    (several(("director", THIRD)), [SCHOOL, OTHER], HIDE),  # another school's director
+    (several(("teacher", THIRD)), [SCHOOL, OTHER], HIDE),
+    (several(("director", SCHOOL)), [], HIDE),  # no such RPI
+    (several(("parent", SCHOOL)), [SCHOOL, OTHER], HIDE),  # (writes_to_families said 403 first)
+    (person("admin"), [SCHOOL, OTHER], HIDE),  # (likewise)
+    (circonscription(CIRC), [SCHOOL, OTHER], HIDE),  # (likewise)
+]
+
+
+@pytest.mark.parametrize(("user", "schools", "expected"), START_RPI)
+def test_who_writes_to_an_rpis_families(user, schools, expected):
+    assert start_rpi_announcement(user, schools) is expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_admin_and_the_circonscription_write_to_staff(role):
+    user = circonscription(CIRC) if role == "circonscription" else person(role)
+    assert writes_to_staff(user) is (ALLOW if role in ("admin", "circonscription") else FORBID)
+
+
+# (who, the circonscriptions of the schools addressed; None: an unknown school) -> decision
+START_STAFF = [
+    (person("admin"), {CIRC}, ALLOW),
+    (person("admin"), {CIRC, OTHER_CIRC}, ALLOW),
+    (person("admin"), {None}, ALLOW),  # then 422: an unknown school
+    (circonscription(CIRC), {CIRC}, ALLOW),
+    (circonscription(CIRC), {OTHER_CIRC}, HIDE),  # another circonscription's schools
+    (circonscription(CIRC), {CIRC, OTHER_CIRC}, HIDE),  # one school outside theirs
+    (circonscription(CIRC), {CIRC, None}, HIDE),  # an unknown school, the same answer
+    (circonscription(CIRC), set(), HIDE),
+    (person("director"), {CIRC}, FORBID),
+    (person("teacher"), {CIRC}, FORBID),
+    (person("parent"), {CIRC}, FORBID),
+]
+
+
+@pytest.mark.parametrize(("user", "circs", "expected"), START_STAFF)
+def test_who_writes_to_the_staff_of_schools(user, circs, expected):
+    assert start_staff_announcement(user, circs) is expected
+
+
+ALL_ACTIONS = (*ACTIONS, ThreadAction.FOLLOW_UP, ThreadAction.CLOSE, ThreadAction.SIGN_UP)
+# A thread to the staff of schools: the author's side (staff member) and the
+# addressed directors and teachers (member, as a family is in an announcement).
+# (who, membership) -> READ, POST, REPLY_PRIVATELY, ACK, RECEIPTS, FOLLOW_UP, CLOSE, SIGN_UP
+TO_STAFF = [
+    (circonscription(CIRC), STAFF, (A, A, F, F, A, A, A, F)),
+    (person("admin"), STAFF, (A, A, F, F, A, A, A, F)),
+    (person("director"), FAMILY, (A, A, F, A, F, F, F, F)),  # answers in it, signs
+    (person("teacher"), FAMILY, (A, A, F, A, F, F, F, F)),
+    (person("teacher", OTHER), FAMILY, (A, A, F, A, F, F, F, F)),  # the thread's second school
+    (several(("teacher", SCHOOL), ("director", OTHER)), FAMILY, (A, A, F, A, F, F, F, F)),
+    (person("parent"), FAMILY, (A, F, F, F, F, F, F, F)),  # cannot happen: never a member
+    (person("student"), FAMILY, (A, F, F, F, F, F, F, F)),
+    *((person(role), NONE, (H,) * 8) for role in ROLES if role != "circonscription"),
+    (circonscription(CIRC), NONE, (H,) * 8),  # a colleague's thread they are not in
+    (circonscription(OTHER_CIRC), NONE, (H,) * 8),
+]
+
+
+@pytest.mark.parametrize(("user", "membership", "expected"), TO_STAFF)
+def test_a_thread_to_the_staff(user, membership, expected):
+    is_member, is_staff = FACTS[membership]
+    facts = ThreadFacts("announcement", is_member, is_staff, school_id=SCHOOL, to_staff=True)
+    assert tuple(thread_decision(user, facts, action) for action in ALL_ACTIONS) == expected
