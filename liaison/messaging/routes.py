@@ -278,9 +278,11 @@ async def _schedule(request: Request, user: User, data: dict[str, Any], thread_i
     model = NewMessage if thread_id is not None else _starter(data.get("kind"))[0]
     new = validate(model, data)
     audience = getattr(new, "audience", None)
-    if isinstance(audience, Audience) and (audience.rpi_id or audience.staff_of or audience.school_id):
-        # The scheduled sender knows the audiences of one school only (whole school or classes).
-        raise invalid({"send_at": "Ce public ne se programme pas : envoyez-le maintenant."})
+    if isinstance(audience, Audience):
+        # Its ids are read again when it is sent: refuse now what is not even an id.
+        _audience_id(audience.school_id, "school_id", "École inconnue.")
+        _audience_id(audience.rpi_id, "rpi_id", "RPI inconnu.")
+        _staff_of(audience)
     if thread_id is not None:
         await service.open_to_post(Context.of(request), user, thread_id)
     payload = {**data, "client_id": data.get("client_id") or f"scheduled:{uuid4().hex}"}

@@ -22,6 +22,8 @@ async def send(ctx: Context, author: User, payload: dict[str, Any], thread_id: U
     common = {
         "whole_school": bool(audience.get("school")),
         "class_ids": [UUID(c) for c in audience.get("class_ids") or []],
+        "school_id": _id(audience.get("school_id")),
+        "rpi_id": _id(audience.get("rpi_id")),
         "subject": payload["subject"],
         "body": payload["body"],
         "urgent": bool(payload.get("urgent")),
@@ -41,6 +43,20 @@ async def send(ctx: Context, author: User, payload: dict[str, Any], thread_id: U
             **common,
         )
     else:
+        staff_of = audience.get("staff_of")
         await messaging.start_announcement(
-            ctx, author, require_ack=bool(payload.get("require_ack")), **common
+            ctx,
+            author,
+            require_ack=bool(payload.get("require_ack")),
+            staff_of=None
+            if staff_of is None
+            else messaging.StaffOf(
+                _id(staff_of.get("circonscription_id")),
+                tuple(UUID(s) for s in staff_of.get("school_ids") or []),
+            ),
+            **common,
         )
+
+
+def _id(value: str | None) -> UUID | None:
+    return None if value is None else UUID(value)

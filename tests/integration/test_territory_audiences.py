@@ -9,6 +9,7 @@ also teaches B's CM1; B's director also directs A.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ import pytest
 
 from liaison.accounts import store as accounts
 from liaison.accounts.passwords import hash_password_sync
+from liaison.core.context import Context
+from liaison.scheduling import sender, service
 from tests.world import PASSWORD, Person, World, announce, announcement, school_with_director, sign_in
 
 
@@ -289,3 +292,28 @@ async def test_staff_in_two_schools_announce_in_the_school_of_their_audience(api
         "/api/threads", json=announcement({"school": True, "school_id": territory.c_id})
     )
     assert elsewhere.status_code == 422, elsewhere.text
+
+
+async def test_announcements_beyond_one_school_can_be_scheduled(server, api, db, territory):
+    """The scheduler sends an RPI's and a staff audience as an immediate post would."""
+    ctx = Context(server.app.state.pool, server.app.state.bus, server.settings)
+    a, b = territory.world.a, territory.world.b
+    send_at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(microsecond=0).isoformat()
+    tag = uuid.uuid4().hex[:6]
+    cases = (
+        (api(a.director.token), {"rpi_id": territory.rpi_id}, b.parents["cm1"]),
+        (api(territory.circ), {"staff_of": {"circonscription_id": territory.circ_id}}, b.teachers["CM1"]),
+    )
+    for author, audience, reader in cases:
+        subject = f"Programmé {tag} {len(audience)}{next(iter(audience))}"
+        response = await author.post("/api/threads", json=announcement(audience, subject, send_at=send_at))
+        assert response.status_code == 202, response.text
+        due = dt.datetime.fromisoformat(response.json()["scheduled"]["send_at"].replace("Z", "+00:00"))
+        await service.send_due(ctx, due, sender.send)
+        threads = (await api(reader.token).get("/api/threads?limit=200")).json()["threads"]
+        assert subject in {t["subject"] for t in threads}
+        assert await db.fetchval("SELECT count(*) FROM threads WHERE subject = $1", subject) == 1
+    malformed = announcement({"rpi_id": "pas-un-id"}, send_at=send_at)
+    refused = await api(a.director.token).post("/api/threads", json=malformed)
+    assert refused.status_code == 422
+    assert "audience.rpi_id" in refused.json()["error"]["fields"]
