@@ -58,7 +58,7 @@ def absence_to_api(
         "part": row["part"],
         "reason": row["reason"],
         "note": row["note"],
-        "reported_by": reporter.to_api() if reporter else None,
+        "reported_by": reporter.to_api(row.get("school_id")) if reporter else None,
         "reported_at": iso(row["reported_at"]),
         "thread_id": str(row["thread_id"]),
         "seen_at": iso(seen_at),

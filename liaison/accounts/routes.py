@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from pydantic import Field, field_validator
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from liaison.web.requests import Body, parse_body, trimmed
 from liaison.web.routing import route
 
 log = logging.getLogger("liaison.accounts")
+T = TypeVar("T")
 
 
 class SignIn(Body):
@@ -118,26 +120,42 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-async def activate(request: Request) -> Response:
-    body = await parse_body(request, Activation)
-    ip = _client_ip(request)
+UNKNOWN_CODE_MESSAGE = "Ce code d'activation est inconnu, expiré ou déjà utilisé."
+
+
+async def code_attempt(request: Request, use: Callable[[], Awaitable[T]]) -> T:
+    """Use a letter's code (an activation, a letter joined to an account) under
+    the limit per address. Codes are long enough not to be guessed, but a
+    flood is still refused; counted before the check, like a sign-in, and
+    given back unless the code is unknown (`service.UnknownCode`, or a 404
+    `unknown_code` raised by `use`)."""
     settings = request.app.state.settings
-    per_ip = [(ip, Limit("ip", settings.login_max_failures_per_ip, settings.login_window_seconds))]
+    per_ip = [
+        (_client_ip(request), Limit("ip", settings.login_max_failures_per_ip, settings.login_window_seconds))
+    ]
     counter: FailureCounter = request.app.state.failure_counter
-    # Codes are long enough not to be guessed, but a flood is still refused;
-    # counted before the check, like a sign-in, and given back unless unknown.
     wait = await counter.attempt(per_ip)
     _refuse_while(wait, "Trop de tentatives. Réessayez dans quelques minutes.")
     try:
-        user = await service.activate(Context.of(request), body.code, body.password)
+        result = await use()
     except service.UnknownCode:
-        raise ApiError(
-            404, ErrorCode.UNKNOWN_CODE, "Ce code d'activation est inconnu, expiré ou déjà utilisé."
-        ) from None
+        raise ApiError(404, ErrorCode.UNKNOWN_CODE, UNKNOWN_CODE_MESSAGE) from None
+    except ApiError as error:
+        if error.code is not ErrorCode.UNKNOWN_CODE:
+            await counter.give_back(per_ip)
+        raise
     except BaseException:
         await counter.give_back(per_ip)
         raise
     await counter.give_back(per_ip)
+    return result
+
+
+async def activate(request: Request) -> Response:
+    body = await parse_body(request, Activation)
+    user = await code_attempt(
+        request, lambda: service.activate(Context.of(request), body.code, body.password)
+    )
     return await _signed_in(request, user)
 
 

@@ -24,7 +24,7 @@ async def signed_in(request: Request, user: User, device: str | None = None) -> 
     token = await service.open_session(
         Context.of(request), user, device_of(request) if device is None else device
     )
-    response = JSONResponse({"token": token, "user": user.to_api()})
+    response = JSONResponse({"token": token, "user": user.own_api()})
     response.set_cookie(
         SESSION_COOKIE,
         token,

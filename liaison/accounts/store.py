@@ -428,6 +428,19 @@ async def consume_password_reset(conn: Connection, token: str) -> User | None:
     return await get_user(conn, row["user_id"])
 
 
+async def close_account(conn: Connection, user_id: UUID) -> None:
+    """An account never activated whose family has joined another one: it
+    goes, or, when what it received stays on record elsewhere (an
+    announcement's membership, a paper signature), it stays without a code,
+    a session or a way in."""
+    try:
+        async with conn.transaction():  # a savepoint: a reference elsewhere keeps the row
+            await conn.execute("DELETE FROM users WHERE id = $1 AND activated_at IS NULL", user_id)
+    except asyncpg.ForeignKeyViolationError:
+        await conn.execute("DELETE FROM activation_codes WHERE user_id = $1", user_id)
+        await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+
+
 # -- a new letter: the account goes back to "not activated" ---------------------------
 
 

@@ -79,14 +79,30 @@ class User:
             return self
         return dataclasses.replace(self, role=role, school_id=school_id)
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, school_id: UUID | None = None) -> dict[str, Any]:
+        """This person as others see them (an author, a guardian on a list):
+        in school `school_id` if given, as that school knows them. Never
+        their other schools: a family of schools A and B writing in A must
+        not tell A that B exists. Without a school, a person of several
+        schools shows none."""
+        seen = self.at(school_id) if school_id is not None else self
+        shown = seen.school_id if school_id is not None or len(self.schools) <= 1 else None
         return {
             "id": str(self.id),
             "display_name": self.display_name,
-            "role": self.role.value,
-            "school_id": str(self.school_id) if self.school_id else None,
-            "school_ids": [str(school) for school in self.school_ids],
+            "role": seen.role.value,
+            "school_id": str(shown) if shown else None,
+            "school_ids": [str(shown)] if shown else [],
             "circonscription_id": str(self.circonscription_id) if self.circonscription_id else None,
+        }
+
+    def own_api(self) -> dict[str, Any]:
+        """The signed-in person as they see themselves: every school."""
+        return {
+            **self.to_api(),
+            "school_id": str(self.school_id) if self.school_id else None,
+            "role": self.role.value,
+            "school_ids": [str(school) for school in self.school_ids],
         }
 
     @classmethod

@@ -13,6 +13,7 @@ import asyncpg
 
 from liaison.accounts import store as accounts
 from liaison.core.people import User
+from liaison.directory import policy
 from liaison.directory.csv_import import (
     ChildKey,
     GuardianKey,
@@ -20,6 +21,7 @@ from liaison.directory.csv_import import (
     child_key,
     class_key,
     guardian_key,
+    identity_text,
 )
 from liaison.storage.db import Conn, Connection
 
@@ -28,12 +30,39 @@ class DuplicateSchool(Exception):
     pass
 
 
+class UnknownCirconscription(Exception):
+    pass
+
+
+class DuplicateName(Exception):
+    """A circonscription of that name (without case or accents) exists."""
+
+
+class UnknownSchools(Exception):
+    """Some schools named do not exist."""
+
+
+class SchoolInAnotherRpi(Exception):
+    """A school named already belongs to an RPI."""
+
+
 def _key_text(key: ChildKey | GuardianKey) -> str:
     return "|".join("" if part is None else str(part) for part in key)
 
 
+def _id(value: UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
 def school_to_api(row: asyncpg.Record) -> dict[str, Any]:
-    return {"id": str(row["id"]), "name": row["name"], "city": row["city"], "uai": row["uai"]}
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "city": row["city"],
+        "uai": row["uai"],
+        "circonscription_id": _id(row["circonscription_id"]),
+        "rpi_id": _id(row["rpi_id"]),
+    }
 
 
 def class_to_api(row: asyncpg.Record) -> dict[str, Any]:
@@ -47,16 +76,26 @@ def child_to_api(row: asyncpg.Record) -> dict[str, Any]:
         "last_name": row["last_name"],
         "display_name": f"{row['first_name']} {row['last_name']}",
         "class_id": str(row["class_id"]),
+        "school_id": str(row["school_id"]),
     }
 
 
 # -- schools and classes -----------------------------------------------------
 
 
+# A school with its circonscription and its RPI (null when none).
+_SCHOOL_COLUMNS = (
+    "s.id, s.name, s.city, s.uai, s.circonscription_id,"
+    " (SELECT r.rpi_id FROM rpi_schools r WHERE r.school_id = s.id) AS rpi_id"
+)
+
+
 async def create_school(conn: Connection, name: str, city: str, uai: str) -> asyncpg.Record:
+    """In no circonscription (`move_school` puts it in one). Raises DuplicateSchool."""
     row = await conn.fetchrow(
-        """INSERT INTO schools (name, city, uai) VALUES ($1, $2, $3)
-           ON CONFLICT (uai) DO NOTHING RETURNING id, name, city, uai""",
+        f"""WITH s AS (INSERT INTO schools (name, city, uai) VALUES ($1, $2, $3)
+                       ON CONFLICT (uai) DO NOTHING RETURNING *)
+            SELECT {_SCHOOL_COLUMNS} FROM s""",
         name,
         city,
         uai,
@@ -67,7 +106,14 @@ async def create_school(conn: Connection, name: str, city: str, uai: str) -> asy
 
 
 async def get_school(conn: Conn, school_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT id, name, city, uai FROM schools WHERE id = $1", school_id)
+    return await conn.fetchrow(f"SELECT {_SCHOOL_COLUMNS} FROM schools s WHERE s.id = $1", school_id)
+
+
+async def schools_by_id(conn: Conn, school_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
+    rows = await conn.fetch(
+        f"SELECT {_SCHOOL_COLUMNS} FROM schools s WHERE s.id = ANY($1::uuid[])", school_ids
+    )
+    return {r["id"]: r for r in rows}
 
 
 async def get_class(conn: Conn, class_id: UUID) -> asyncpg.Record | None:
@@ -116,6 +162,7 @@ async def add_staff(
     login: str | None = None,
     password_hash: str | None = None,
 ) -> tuple[User, list[asyncpg.Record]]:
+    """A new account, staff of the school, with these classes."""
     await lock_school(conn, school_id)
     user = await accounts.create_user(
         conn,
@@ -128,8 +175,27 @@ async def add_staff(
         login=login,
         password_hash=password_hash,
     )
+    return await add_staff_role(conn, school_id, user.id, role, class_names)
+
+
+async def accounts_with_email(conn: Conn, email: str) -> list[asyncpg.Record]:
+    """The accounts holding this address (without case), oldest first."""
+    return await conn.fetch(
+        "SELECT id, role FROM users WHERE lower(email) = lower($1) ORDER BY created_at, id", email
+    )
+
+
+async def add_staff_role(
+    conn: Connection, school_id: UUID, user_id: UUID, role: str, class_names: list[str]
+) -> tuple[User, list[asyncpg.Record]]:
+    """The person is staff of the school, with these classes (their role in a
+    school where they already were stays as it was)."""
     await conn.execute(
-        "INSERT INTO school_staff (user_id, school_id, role) VALUES ($1, $2, $3)", user.id, school_id, role
+        """INSERT INTO school_staff (user_id, school_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT (user_id, school_id) DO NOTHING""",
+        user_id,
+        school_id,
+        role,
     )
     classes: list[asyncpg.Record] = []
     if class_names:
@@ -139,8 +205,10 @@ async def add_staff(
             """INSERT INTO class_staff (class_id, user_id)
                SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING""",
             [c["id"] for c in classes],
-            user.id,
+            user_id,
         )
+    user = await accounts.get_user(conn, user_id)
+    assert user is not None
     return user, classes
 
 
@@ -192,13 +260,18 @@ async def import_roster(
         list(links.values()),
     )
     ordered = list(dict.fromkeys(guardians[_guardian_identity(row)] for row in rows))
-    codes = await accounts.issue_activation_codes(conn, [g.id for g in ordered], activation_days)
+    # An account of another school (one person, one account) gets no letter
+    # here: the school that opened it gave one.
+    codes = await accounts.issue_activation_codes(
+        conn, [g.id for g in ordered if g.school_id == school_id], activation_days
+    )
     result.guardians = [
         {
             "user_id": str(g.id),
             "display_name": g.display_name,
             "login": g.login,
             "activation_code": codes.get(g.id),
+            "existing_account": g.school_id != school_id,
             "children": [str(c) for c in children_of[g.id]],
         }
         for g in ordered
@@ -263,6 +336,19 @@ async def _ensure_guardians(
         list(unique),
     )
     guardians = {r["identity_key"]: User.from_row(r) for r in known}
+    elsewhere = await _known_elsewhere(
+        conn, school_id, {k: row for k, row in unique.items() if k not in guardians}
+    )
+    guardians.update(elsewhere)
+    matched = list(elsewhere)
+    if matched:
+        await conn.execute(
+            """INSERT INTO guardian_identities (school_id, identity_key, user_id)
+               SELECT $1, * FROM unnest($2::text[], $3::uuid[])""",
+            school_id,
+            matched,
+            [guardians[key].id for key in matched],
+        )
     new_keys = [key for key in unique if key not in guardians]
     created = await accounts.create_users(
         conn,
@@ -289,6 +375,41 @@ async def _ensure_guardians(
     return guardians, len(created)
 
 
+async def _known_elsewhere(conn: Connection, school_id: UUID, rows: dict[str, RosterRow]) -> dict[str, User]:
+    """The guardians of these rows (by identity key) who already have a family
+    account through another school: same address, without case, and the
+    names `policy.guardian_match` asks for."""
+    emails = sorted({row.guardian_email.lower() for row in rows.values() if row.guardian_email})
+    if not emails:
+        return {}
+    found = await conn.fetch(
+        """SELECT id, login, role, school_id, display_name, first_name, last_name, email,
+                  circonscription_id, stream_id, lower(email) AS email_key
+           FROM users u
+           WHERE lower(email) = ANY($2::text[]) AND role = 'parent'
+             AND NOT EXISTS (SELECT 1 FROM guardian_identities g WHERE g.user_id = u.id AND g.school_id = $1)
+             AND EXISTS (SELECT 1 FROM guardian_identities g WHERE g.user_id = u.id)""",
+        school_id,
+        emails,
+    )
+    by_email: dict[str, list[asyncpg.Record]] = defaultdict(list)
+    for record in found:
+        by_email[record["email_key"]].append(record)
+    matches: dict[str, User] = {}
+    for key, row in rows.items():
+        candidates = by_email.get((row.guardian_email or "").lower(), [])
+        known = [
+            policy.KnownGuardian(c["id"], identity_text(c["first_name"]), identity_text(c["last_name"]))
+            for c in candidates
+        ]
+        chosen = policy.guardian_match(
+            identity_text(row.guardian_first_name), identity_text(row.guardian_last_name), known
+        )
+        if chosen is not None:
+            matches[key] = next(User.from_row(c) for c in candidates if c["id"] == chosen)
+    return matches
+
+
 # -- reading the directory ---------------------------------------------------
 
 
@@ -300,7 +421,7 @@ async def class_members(conn: Conn, klass: asyncpg.Record) -> dict[str, Any]:
         klass["id"],
     )
     children = await conn.fetch(
-        """SELECT c.id, c.first_name, c.last_name, c.class_id, c.birth_date, c.user_id,
+        """SELECT c.id, c.first_name, c.last_name, c.class_id, c.school_id, c.birth_date, c.user_id,
                   coalesce(json_agg(json_build_object(
                       'user_id', u.id, 'display_name', u.display_name, 'relationship', g.relationship,
                       'email', u.email, 'login', u.login, 'activated', u.activated_at IS NOT NULL)
@@ -337,53 +458,43 @@ async def class_members(conn: Conn, klass: asyncpg.Record) -> dict[str, Any]:
 
 
 async def profile(conn: Conn, user: User) -> dict[str, Any]:
-    """What /api/me shows beside the user: school, classes, children."""
-    school = await get_school(conn, user.school_id) if user.school_id else None
-    if user.role == "director":
-        classes = await conn.fetch(
-            "SELECT id, name, school_id FROM classes WHERE school_id = $1 ORDER BY level_rank, name, id",
-            user.school_id,
-        )
-    elif user.role == "teacher":
-        classes = await conn.fetch(
-            """SELECT c.id, c.name, c.school_id FROM classes c
-               JOIN class_staff s ON s.class_id = c.id WHERE s.user_id = $1
-               ORDER BY c.level_rank, c.name, c.id""",
-            user.id,
-        )
-    elif user.role == "student":
-        classes = await conn.fetch(
-            """SELECT k.id, k.name, k.school_id FROM children c JOIN classes k ON k.id = c.class_id
-               WHERE c.user_id = $1""",
-            user.id,
-        )
-    elif user.role == "parent":
-        # The classes of their children: the app names each child's class.
-        classes = await conn.fetch(
-            """SELECT DISTINCT k.id, k.name, k.school_id, k.level_rank FROM guardianships g
-               JOIN children c ON c.id = g.child_id JOIN classes k ON k.id = c.class_id
-               WHERE g.user_id = $1 ORDER BY k.level_rank, k.name, k.id""",
-            user.id,
-        )
-    else:
-        classes = []
-    children = []
-    if user.role == "parent":
-        children = await conn.fetch(
-            """SELECT c.id, c.first_name, c.last_name, c.class_id FROM guardianships g
-               JOIN children c ON c.id = g.child_id WHERE g.user_id = $1
-               ORDER BY c.birth_date NULLS LAST, c.first_name""",
-            user.id,
-        )
+    """What /api/me shows beside the user: their first school and every school
+    where they have a role or a child, the classes of each (every class of a
+    school they direct, those they teach, their children's), every child."""
+    school_ids = list(user.school_ids)
+    schools = await schools_by_id(conn, school_ids) if school_ids else {}
+    directed = [school for school, role in user.schools if role == "director"]
+    classes = await conn.fetch(
+        """SELECT DISTINCT k.id, k.name, k.school_id, k.level_rank FROM classes k
+           WHERE k.school_id = ANY($2::uuid[])
+              OR k.id IN (SELECT class_id FROM class_staff WHERE user_id = $1)
+              OR k.id IN (SELECT c.class_id FROM guardianships g JOIN children c ON c.id = g.child_id
+                          WHERE g.user_id = $1)
+              OR k.id IN (SELECT class_id FROM children WHERE user_id = $1)""",
+        user.id,
+        directed,
+    )
+    order = {school: rank for rank, school in enumerate(school_ids)}
+    classes = sorted(
+        classes, key=lambda k: (order.get(k["school_id"], len(order)), k["level_rank"], k["name"], k["id"])
+    )
+    children = await conn.fetch(
+        """SELECT c.id, c.first_name, c.last_name, c.class_id, c.school_id FROM guardianships g
+           JOIN children c ON c.id = g.child_id WHERE g.user_id = $1
+           ORDER BY c.birth_date NULLS LAST, c.first_name, c.id""",
+        user.id,
+    )
     extra: dict[str, Any] = {}
     if user.role == "student":
         # A pupil's own self as a child: the web app opens its cahier with it.
         own = await conn.fetchrow(
-            "SELECT id, first_name, last_name, class_id FROM children WHERE user_id = $1", user.id
+            "SELECT id, first_name, last_name, class_id, school_id FROM children WHERE user_id = $1", user.id
         )
         extra["child"] = child_to_api(own) if own else None
+    first = schools.get(user.school_id) if user.school_id else None
     return {
-        "school": school_to_api(school) if school else None,
+        "school": school_to_api(first) if first else None,
+        "schools": [school_to_api(schools[s]) for s in school_ids if s in schools],
         "classes": [class_to_api(c) for c in classes],
         "children": [child_to_api(c) for c in children],
         **extra,
@@ -407,6 +518,7 @@ async def letters(
            JOIN children c ON c.id = g.child_id
            JOIN classes k ON k.id = c.class_id
            WHERE c.school_id = $1 AND u.role = 'parent' AND u.activated_at IS NULL
+             AND u.school_id = $1  -- a family of another school first got its letter there
              AND ($2::uuid[] IS NULL OR u.id = ANY($2::uuid[]))
            GROUP BY u.id ORDER BY min(k.level_rank), min(k.name), u.last_name, u.first_name""",
         school_id,
@@ -418,7 +530,7 @@ async def letters(
            FROM school_staff w JOIN users u ON u.id = w.user_id
            LEFT JOIN class_staff s ON s.user_id = u.id
            LEFT JOIN classes k ON k.id = s.class_id AND k.school_id = w.school_id
-           WHERE w.school_id = $1 AND u.activated_at IS NULL
+           WHERE w.school_id = $1 AND u.activated_at IS NULL AND u.school_id = $1
              AND $2::uuid[] IS NULL  -- a family's letters only: no staff
            GROUP BY u.id, w.role ORDER BY u.display_name""",
         school_id,
@@ -571,3 +683,194 @@ async def child_names(conn: Conn, child_ids: list[UUID]) -> dict[UUID, str]:
         child_ids,
     )
     return {r["id"]: r["name"] for r in rows}
+
+
+# -- the territory: circonscriptions, RPIs, schools moved between them ------------------
+
+
+async def create_circonscription(conn: Conn, name: str) -> asyncpg.Record:
+    """Raises DuplicateName when one of that name exists (without case or accents)."""
+    row = await conn.fetchrow(
+        """INSERT INTO circonscriptions (name, name_key) VALUES ($1, $2)
+           ON CONFLICT (name_key) DO NOTHING RETURNING id, name""",
+        name,
+        identity_text(name),
+    )
+    if row is None:
+        raise DuplicateName(name)
+    return row
+
+
+async def get_circonscription(conn: Conn, circonscription_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT id, name FROM circonscriptions WHERE id = $1", circonscription_id)
+
+
+async def circonscriptions(conn: Conn, ids: list[UUID] | None) -> list[dict[str, Any]]:
+    """Every circonscription (`ids` None) or these, by name, with their schools."""
+    rows = await conn.fetch(
+        """SELECT c.id, c.name,
+                  coalesce(array_agg(s.id ORDER BY s.name, s.id) FILTER (WHERE s.id IS NOT NULL), '{}')
+                      AS school_ids
+           FROM circonscriptions c LEFT JOIN schools s ON s.circonscription_id = c.id
+           WHERE $1::uuid[] IS NULL OR c.id = ANY($1::uuid[])
+           GROUP BY c.id ORDER BY c.name, c.id""",
+        ids,
+    )
+    return [
+        {"id": str(r["id"]), "name": r["name"], "school_ids": [str(s) for s in r["school_ids"]]} for r in rows
+    ]
+
+
+async def add_circonscription_staff(
+    conn: Connection,
+    circonscription_id: UUID,
+    *,
+    display_name: str,
+    email: str | None,
+    login: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """A member of the circonscription's team (a login derived from the name
+    unless given; a password only for the demo, the others get a letter)."""
+    return await accounts.create_user(
+        conn,
+        role="circonscription",
+        school_id=None,
+        display_name=display_name,
+        first_name=display_name,
+        email=email,
+        login=login,
+        password_hash=password_hash,
+        circonscription_id=circonscription_id,
+    )
+
+
+async def circonscription_letters(
+    conn: Connection, circonscription_id: UUID, activation_days: int
+) -> list[dict[str, Any]]:
+    """A letter with a fresh code for each of the team not activated yet."""
+    rows = await conn.fetch(
+        """SELECT id, display_name, login FROM users
+           WHERE role = 'circonscription' AND circonscription_id = $1 AND activated_at IS NULL
+           ORDER BY display_name, id""",
+        circonscription_id,
+    )
+    codes = await accounts.issue_activation_codes(conn, [r["id"] for r in rows], activation_days)
+    expires = dt.date.today() + dt.timedelta(days=activation_days)
+    return [
+        {"display_name": r["display_name"], "login": r["login"], "code": codes[r["id"]], "children": [],
+         "classes": [], "staff": True, "team": True, "expires": expires}
+        for r in rows
+        if r["id"] in codes
+    ]  # fmt: skip
+
+
+async def move_school(conn: Conn, school_id: UUID, circonscription_id: UUID | None) -> asyncpg.Record | None:
+    """The school, now in that circonscription (None: in none); None for an
+    unknown school. Raises UnknownCirconscription."""
+    try:
+        row = await conn.fetchrow(
+            f"""WITH s AS (UPDATE schools SET circonscription_id = $2 WHERE id = $1 RETURNING *)
+                SELECT {_SCHOOL_COLUMNS} FROM s""",
+            school_id,
+            circonscription_id,
+        )
+    except asyncpg.ForeignKeyViolationError:
+        raise UnknownCirconscription(circonscription_id) from None
+    return row
+
+
+async def schools(conn: Conn, circonscription_ids: list[UUID] | None) -> list[dict[str, Any]]:
+    """Every school (None) or those of these circonscriptions, by name."""
+    rows = await conn.fetch(
+        f"""SELECT {_SCHOOL_COLUMNS} FROM schools s
+            WHERE $1::uuid[] IS NULL OR s.circonscription_id = ANY($1::uuid[])
+            ORDER BY s.name, s.id""",
+        circonscription_ids,
+    )
+    return [school_to_api(r) for r in rows]
+
+
+async def school_overview(conn: Conn, school_id: UUID) -> list[dict[str, Any]]:
+    """The school's classes with counts only: children, families (a child with
+    at least one guardian), families with an activated guardian, teachers."""
+    rows = await conn.fetch(
+        """SELECT k.id, k.name, k.school_id,
+                  (SELECT count(*) FROM children c WHERE c.class_id = k.id) AS children,
+                  (SELECT count(*) FROM children c WHERE c.class_id = k.id
+                     AND EXISTS (SELECT 1 FROM guardianships g WHERE g.child_id = c.id)) AS families,
+                  (SELECT count(*) FROM children c WHERE c.class_id = k.id
+                     AND EXISTS (SELECT 1 FROM guardianships g JOIN users u ON u.id = g.user_id
+                                 WHERE g.child_id = c.id AND u.activated_at IS NOT NULL))
+                      AS families_activated,
+                  (SELECT count(*) FROM class_staff s WHERE s.class_id = k.id) AS teachers
+           FROM classes k WHERE k.school_id = $1 ORDER BY k.level_rank, k.name, k.id""",
+        school_id,
+    )
+    return [
+        {**class_to_api(r), "children": r["children"], "families": r["families"],
+         "families_activated": r["families_activated"], "teachers": r["teachers"]}
+        for r in rows
+    ]  # fmt: skip
+
+
+async def create_rpi(conn: Connection, name: str, school_ids: list[UUID]) -> dict[str, Any]:
+    """Raises UnknownSchools, SchoolInAnotherRpi (nothing written: the caller's
+    transaction rolls back)."""
+    known = await conn.fetch("SELECT id FROM schools WHERE id = ANY($1::uuid[]) FOR UPDATE", school_ids)
+    if len(known) != len(set(school_ids)):
+        raise UnknownSchools()
+    rpi_id = await conn.fetchval("INSERT INTO rpis (name) VALUES ($1) RETURNING id", name)
+    taken = await conn.fetch(
+        """INSERT INTO rpi_schools (rpi_id, school_id) SELECT $1, unnest($2::uuid[])
+           ON CONFLICT (school_id) DO NOTHING RETURNING school_id""",
+        rpi_id,
+        school_ids,
+    )
+    if len(taken) != len(set(school_ids)):
+        raise SchoolInAnotherRpi()
+    return {"id": str(rpi_id), "name": name, "school_ids": [str(s) for s in dict.fromkeys(school_ids)]}
+
+
+async def rpis(conn: Conn, of_schools: list[UUID] | None) -> list[dict[str, Any]]:
+    """Every RPI (None) or those with one of these schools, by name."""
+    rows = await conn.fetch(
+        """SELECT r.id, r.name, array_agg(x.school_id ORDER BY s.name, s.id) AS school_ids
+           FROM rpis r JOIN rpi_schools x ON x.rpi_id = r.id JOIN schools s ON s.id = x.school_id
+           WHERE $1::uuid[] IS NULL
+              OR r.id IN (SELECT rpi_id FROM rpi_schools WHERE school_id = ANY($1::uuid[]))
+           GROUP BY r.id ORDER BY r.name, r.id""",
+        of_schools,
+    )
+    return [
+        {"id": str(r["id"]), "name": r["name"], "school_ids": [str(s) for s in r["school_ids"]]} for r in rows
+    ]
+
+
+# -- one person, one account: a letter of another school joined to an account -----------
+
+
+async def shares_a_child(conn: Conn, user_id: UUID, other_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT 1 FROM guardianships a JOIN guardianships b ON b.child_id = a.child_id
+               WHERE a.user_id = $1 AND b.user_id = $2""",
+            user_id,
+            other_id,
+        )
+    )
+
+
+async def move_guardian(conn: Connection, from_id: UUID, to_id: UUID) -> list[UUID]:
+    """The children (and the identities the rosters know) of one family account
+    go to another; returns those children."""
+    moved = await conn.fetch(
+        """INSERT INTO guardianships (child_id, user_id, relationship)
+           SELECT child_id, $2, relationship FROM guardianships WHERE user_id = $1
+           ON CONFLICT (child_id, user_id) DO NOTHING RETURNING child_id""",
+        from_id,
+        to_id,
+    )
+    await conn.execute("DELETE FROM guardianships WHERE user_id = $1", from_id)
+    await conn.execute("UPDATE guardian_identities SET user_id = $2 WHERE user_id = $1", from_id, to_id)
+    return [r["child_id"] for r in moved]

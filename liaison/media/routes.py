@@ -85,7 +85,7 @@ async def _read_form(request: Request) -> FormData:
         if too_big:
             raise _too_large()
     stream = _capped(request, limit)
-    parser = MultiPartParser(request.headers, stream, max_files=1, max_fields=2, max_part_size=1024)
+    parser = MultiPartParser(request.headers, stream, max_files=1, max_fields=3, max_part_size=1024)
     try:
         async with contextlib.aclosing(stream):
             return await parser.parse()
@@ -96,8 +96,23 @@ async def _read_form(request: Request) -> FormData:
         raise ApiError(400, ErrorCode.BAD_REQUEST, "Envoi interrompu.") from None
 
 
+def _school_id(request: Request, form: FormData | None) -> UUID | None:
+    """The school a photo is sent for (`school_id`, a form field or in the query),
+    None for the sender's first school."""
+    value = form.get("school_id") if form is not None else None
+    if value is None:
+        value = request.query_params.get("school_id")
+    if value is None or value == "":
+        return None
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise invalid({"school_id": "Identifiant d'école invalide."}) from None
+
+
 def _client_id(form: FormData) -> str | None:
-    unexpected = {name: "Ce champ n'est pas attendu." for name in form if name not in ("file", "client_id")}
+    expected = ("file", "client_id", "school_id")
+    unexpected = {name: "Ce champ n'est pas attendu." for name in form if name not in expected}
     if unexpected:
         raise invalid(unexpected)
     value = form.get("client_id")
@@ -123,7 +138,7 @@ async def _process(request: Request, upload: UploadFile) -> images.Processed:
 
 async def upload(request: Request) -> Response:
     user = await require_user(request)
-    service.check_uploader(user)
+    school_id = service.upload_school(user, _school_id(request, None))  # the query's, before reading
     await hold_back(
         request.app.state.failure_counter,
         user.id,
@@ -134,6 +149,7 @@ async def upload(request: Request) -> Response:
     form = await _read_form(request)
     try:
         client_id = _client_id(form)
+        school_id = service.upload_school(user, _school_id(request, form) or school_id)
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise invalid({"file": "Choisissez une photo."})
@@ -146,7 +162,9 @@ async def upload(request: Request) -> Response:
         processed = await _process(request, file)
     finally:
         await form.close()
-    return JSONResponse(await service.keep_upload(ctx, user, processed, client_id), status_code=201)
+    return JSONResponse(
+        await service.keep_upload(ctx, user, processed, client_id, school_id), status_code=201
+    )
 
 
 async def serve(request: Request) -> Response:

@@ -556,14 +556,17 @@ async def test_attachable(api, db, world):
            (("sophie", sophie_upload), ("marc", marc_upload), ("teacher", teacher_upload), ("b", b_upload))}  # fmt: skip
 
     hugo = uuid.UUID(a.children["Hugo"])
-    assert [r["id"] for r in await store.attachable(db, sophie, [ids["sophie"]], child_id=hugo)] == [
-        ids["sophie"]
-    ]
-    assert await store.attachable(db, sophie, [], child_id=None) == []
+    assert [
+        r["id"]
+        for r in await store.attachable(db, sophie, [ids["sophie"]], school_id=uuid.UUID(a.id), child_id=hugo)
+    ] == [ids["sophie"]]
+    assert await store.attachable(db, sophie, [], school_id=uuid.UUID(a.id), child_id=None) == []
     # The staff attach the photos of their school they see, in the order given (strings too);
     # the uploader sees their own (a family's are item 7's: tests/integration/test_media_attach.py).
     cp_teacher = await get_user(db, uuid.UUID(a.teachers["CP"].user_id))
-    rows = await store.attachable(db, cp_teacher, [str(ids["teacher"])], child_id=None)
+    rows = await store.attachable(
+        db, cp_teacher, [str(ids["teacher"])], school_id=uuid.UUID(a.id), child_id=None
+    )
     assert [r["id"] for r in rows] == [ids["teacher"]]
     assert store.media_to_api(rows[0]) == teacher_upload
     for user, media_ids in (
@@ -578,7 +581,7 @@ async def test_attachable(api, db, world):
         (teacher, [uuid.uuid4() for _ in range(21)]),
     ):
         with pytest.raises(ApiError) as refused:
-            await store.attachable(db, user, media_ids, child_id=None)
+            await store.attachable(db, user, media_ids, school_id=uuid.UUID(a.id), child_id=None)
         assert refused.value.status == 422 and "media_ids" in refused.value.fields
     assert (await store.by_ids(db, [ids["b"], uuid.uuid4()])).keys() == {ids["b"]}
     views = await store.tag_views(db, [ids["sophie"]])
