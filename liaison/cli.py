@@ -86,13 +86,14 @@ async def _migrate_and_seed(settings: Settings, demo: bool) -> list[DemoLogin]:
 
 
 async def _write_demo_conversations(settings: Settings, parent_login: str) -> None:
-    from liaison.demo import conversations
+    from liaison.demo import activity, conversations, seed
     from liaison.storage.db import create_pool
 
     assert settings.database_url, "liaison run works inside database(), which sets it"
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await conversations.write(pool, settings, parent_login)
+        await activity.write(pool, settings, seed.directors())
     finally:
         await pool.close()
 
