@@ -17,6 +17,7 @@ from liaison.core.people import User
 from liaison.directory import policy, store
 from liaison.directory.csv_import import RosterRow
 from liaison.directory.policy import ClassAction, SchoolAction
+from liaison.messaging import store as messaging
 from liaison.storage.db import Conn, Connection
 
 
@@ -308,6 +309,7 @@ async def link_letter(ctx: Context, user: User, code: str) -> list[dict[str, Any
         if problem is not None:
             raise invalid({"code": problem}, problem)
         await store.move_guardian(conn, target.id, user.id)
+        await messaging.hand_over_memberships(conn, target.id, user.id)
         await accounts.close_account(conn, target.id)
         children: list[dict[str, Any]] = (await store.profile(conn, user))["children"]
     return children

@@ -51,7 +51,7 @@ def thread_to_api(thread: asyncpg.Record, author: User, member: Member | None) -
         "whole_school": thread["whole_school"],
         "child_id": str(thread["child_id"]) if thread["child_id"] else None,
         "reply_to_thread_id": str(thread["reply_to_thread_id"]) if thread["reply_to_thread_id"] else None,
-        "author": author.to_api(),
+        "author": author.to_api(thread["school_id"]),
         "created_at": iso(thread["created_at"]),
         "last_activity_at": iso(thread["last_activity_at"]),
         "last_seq": thread["last_seq"],
@@ -533,3 +533,24 @@ async def first_staff_reads(conn: Conn, thread_ids: list[UUID]) -> dict[UUID, dt
         thread_ids,
     )
     return {r["thread_id"]: r["at"] for r in rows}
+
+
+async def hand_over_memberships(conn: Connection, from_id: UUID, to_id: UUID) -> int:
+    """A letter's account joins a family account (`POST /api/me/link`): what
+    the school sent to the letter's account before (last week's announcement
+    to sign) is the family's too. Where both were members, the one further
+    read wins. Returns how many threads were handed over."""
+    moved = await conn.fetch(
+        """INSERT INTO thread_members AS m (thread_id, user_id, is_staff, read_seq, first_read_at, read_at,
+                                            acked_at, last_activity_at)
+           SELECT thread_id, $2, is_staff, read_seq, first_read_at, read_at, acked_at, last_activity_at
+           FROM thread_members WHERE user_id = $1
+           ON CONFLICT (thread_id, user_id) DO UPDATE
+               SET read_seq = greatest(m.read_seq, EXCLUDED.read_seq),
+                   acked_at = coalesce(m.acked_at, EXCLUDED.acked_at)
+           RETURNING thread_id""",
+        from_id,
+        to_id,
+    )
+    await conn.execute("DELETE FROM thread_members WHERE user_id = $1", from_id)
+    return len(moved)

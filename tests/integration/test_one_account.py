@@ -185,6 +185,9 @@ async def test_another_schools_letter_joins_the_family_account(
     imported = (await import_roster(director_b, world.b.id, roster(rows))).json()
     letter = imported["guardians"][0]
     assert letter["existing_account"] is False and letter["activation_code"]
+    # B writes to its families before Sophie joins: the letter's account holds it.
+    sent = await announce(director_b, f"Sortie {tag}", require_ack=True)
+    assert sent.status_code == 201, sent.text
 
     # A staff member's code, a co-parent's code: refused, and still good.
     staff = (
@@ -217,6 +220,11 @@ async def test_another_schools_letter_joins_the_family_account(
     assert await db.fetchval("SELECT count(*) FROM guardian_identities WHERE user_id = $1", old) == 0
     me = (await api(sophie.token).get("/api/me")).json()
     assert [s["id"] for s in me["schools"]] == [world.a.id, world.b.id]
+    # What B sent before is hers now, to read and sign for Jules.
+    thread_id = sent.json()["thread"]["id"]
+    inbox = (await api(sophie.token).get("/api/threads?limit=200")).json()["threads"]
+    assert thread_id in {t["id"] for t in inbox}
+    assert (await api(sophie.token).post(f"/api/threads/{thread_id}/ack")).status_code == 200
     again = await api(sophie.token).post("/api/me/link", json={"code": letter["activation_code"]})
     assert again.status_code == 404 and again.json()["error"]["code"] == "unknown_code"
     # Importing B's file again finds Sophie's account: nothing new, no letter.
