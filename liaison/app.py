@@ -38,6 +38,7 @@ from liaison.realtime.notifier import Notifier
 from liaison.scheduling import routes as scheduling_routes
 from liaison.search import routes as search_routes
 from liaison.signups import routes as signup_routes
+from liaison.stats import routes as stats_routes
 from liaison.storage.db import create_pool
 from liaison.storage.migrations import migrate
 from liaison.web.errors import EXCEPTION_HANDLERS
@@ -50,7 +51,7 @@ log = logging.getLogger("liaison")
 CAPABILITIES = [
     ops_routes, account_routes, directory_routes, realtime_routes, messaging_routes, delivery_routes,
     absence_routes, signup_routes, agenda_routes, scheduling_routes, consent_routes, blog_routes,
-    realisation_routes, media_routes, calendar_routes, search_routes,
+    realisation_routes, media_routes, calendar_routes, search_routes, stats_routes,
 ]  # fmt: skip
 
 

@@ -33,7 +33,8 @@ SECURITY_HEADERS = {
 
 SERVICE_WORKER = "sw.js"
 # Big files that the shell does without offline (the install icons).
-NOT_IN_SHELL = re.compile(r"(^|/)\.|icon-512|maskable|\.map$")
+# The chart library (210 KB) is fetched by the few who open #/stats, not cached for every phone.
+NOT_IN_SHELL = re.compile(r"(^|/)\.|icon-512|maskable|\.map$|^vendor/")
 
 
 class WebAppMount(Mount):

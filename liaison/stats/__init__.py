@@ -1,0 +1,1 @@
+"""The adoption figures (the "premier bilan"): counts per school, circonscription and platform."""
