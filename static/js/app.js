@@ -35,6 +35,9 @@ route("/cahier/:childId", () => import("./views/cahier.js"));
 route("/cahier/class/:classId", () => import("./views/cahier.js"));
 route("/consent", () => import("./views/consent.js"));
 route("/consent/class/:classId", () => import("./views/consent.js"));
+route("/circonscription", () => import("./views/circonscription.js"));
+route("/territory", () => import("./views/territory.js"));
+route("/stats", () => import("./views/stats.js"));
 
 const PUBLIC_PATHS = new Set(["/signin", "/activate", "/password-forgot", "/password-reset"]);
 const main = document.getElementById("main");
@@ -49,6 +52,12 @@ document.querySelector(".skip")?.addEventListener("click", (event) => {
 // The school's staff, as the server has them (STAFF_ROLES, liaison/core/people.py):
 // the platform admin is not one.
 export const STAFF_ROLES = Object.freeze(["director", "teacher"]);
+// The team of a circonscription (Role.CIRCONSCRIPTION): above the schools, in none.
+export const CIRCONSCRIPTION_ROLE = "circonscription";
+
+// Where a person lands after signing in, or on the app's bare address: the
+// screens of those above the schools; everyone else, the messages.
+const HOME = Object.freeze({ circonscription: "/circonscription", admin: "/territory" });
 
 // Shared with every screen.
 export const app = {
@@ -59,14 +68,41 @@ export const app = {
   isStaff: () => STAFF_ROLES.includes(app.me?.user.role),
   isAdmin: () => app.me?.user.role === "admin",
   isFamily: () => app.me?.user.role === "parent",
+  isCirconscription: () => app.me?.user.role === CIRCONSCRIPTION_ROLE,
+  home: () => HOME[app.me?.user.role] || "/inbox",
   childName: (id) => app.me?.children.find((c) => c.id === id)?.first_name,
   className: (id) => app.me?.classes.find((c) => c.id === id)?.name,
+  // The schools of a person (GET /api/me's `schools`; before the server gave
+  // them, the one `school`), and the names that tell them apart when there
+  // are several: "Léa — École maternelle Jules-Ferry", "CP — École Jules-Ferry".
+  schools: () => app.me?.schools || (app.me?.school ? [app.me.school] : []),
+  schoolName: (id) => app.schools().find((s) => s.id === id)?.name || "",
+  severalSchools: () => new Set([
+    ...(app.me?.user.school_ids || []),
+    ...app.schools().map((s) => s.id),
+    ...(app.me?.classes || []).map((c) => c.school_id),
+  ].filter(Boolean)).size > 1,
+  childSchoolId: (child) => child?.school_id
+    || app.me?.classes.find((c) => c.id === child?.class_id)?.school_id || app.me?.school?.id || null,
+  childLabel: (child) => {
+    const school = app.severalSchools() && app.schoolName(app.childSchoolId(child));
+    return school ? `${child.first_name} — ${school}` : child.first_name;
+  },
+  classLabel: (id) => {
+    const klass = app.me?.classes.find((c) => c.id === id);
+    if (!klass) return "";
+    const school = app.severalSchools() && app.schoolName(klass.school_id);
+    return school ? `${klass.name} — ${school}` : klass.name;
+  },
   start,
   signOut,
 };
 
 let cleanup = null;
 let renderCount = 0;
+// Set when someone signs in (or the app opens signed in): the messages they
+// are sent to by default ("#/inbox", or no address) become their home.
+let landing = false;
 
 async function start() {
   app.me = await api("GET", "/api/me");
@@ -82,6 +118,7 @@ async function start() {
   app.outbox.on("refused", ({ error }) => toast(`Message non envoyé : ${error.message}`));
   // The socket is back: anything written meanwhile goes now.
   app.live.on("status", ({ connected }) => { if (connected) app.outbox.flush(); });
+  landing = true;
   buildMenu();
   document.getElementById("who").textContent = app.me.user.display_name;
   // This device's push subscription now belongs to whoever signed in (a shared tablet).
@@ -113,9 +150,11 @@ function signedOut() {
 const MENU = {
   parent: [["/inbox", "Messages", "inbox"], ["/absence", "Absence", "absence"], ["/cahier", "Cahier", "cahier", ["/posts", "/blog", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
   teacher: [["/inbox", "Messages", "inbox"], ["/register", "Absences", "absence", ["/roll-call"]], ["/staff", "Classes", "school", ["/blog", "/posts", "/cahier", "/consent"]], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  director: [["/inbox", "Messages", "inbox"], ["/day", "Absences", "absence", ["/register"]], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school", ["/blog", "/posts", "/cahier", "/consent", "/calendar"]], ["/preferences", "Réglages", "settings"]],
+  director: [["/inbox", "Messages", "inbox"], ["/day", "Absences", "absence", ["/register"]], ["/agenda", "Agenda", "agenda"], ["/staff", "École", "school", ["/blog", "/posts", "/cahier", "/consent", "/calendar", "/stats"]], ["/preferences", "Réglages", "settings"]],
   student: [["/blog", "Blog", "blog", ["/posts"]], ["/cahier", "Cahier", "cahier"], ["/agenda", "Agenda", "agenda"], ["/preferences", "Réglages", "settings"]],
-  admin: [["/preferences", "Réglages", "settings"]],
+  // Above the schools: their schools (and their inbox), the figures ("Bilan", #/stats).
+  circonscription: [["/circonscription", "Écoles", "school", ["/write"]], ["/inbox", "Messages", "inbox"], ["/stats", "Bilan", "board"], ["/preferences", "Réglages", "settings"]],
+  admin: [["/territory", "Territoire", "school", ["/write"]], ["/stats", "Bilan", "board"], ["/preferences", "Réglages", "settings"]],
 };
 
 function buildMenu() {
@@ -150,7 +189,14 @@ function updateOfflineBanner() {
 
 async function render() {
   const number = ++renderCount;
-  const target = match(location.hash);
+  let target = match(location.hash);
+  if (landing && app.me && target) {
+    landing = false;
+    if (target.path === "/inbox" && !location.hash.includes("?") && app.home() !== "/inbox") {
+      history.replaceState(history.state, "", `#${app.home()}`);
+      target = match(location.hash);
+    }
+  }
   if (!app.me && !PUBLIC_PATHS.has(target?.path)) {
     sessionStorage.setItem("liaison.after-signin", location.hash || "#/inbox");
     navigate("/signin");

@@ -65,6 +65,7 @@ def test_the_web_apps_staff_are_the_servers() -> None:
     assert found, "static/js/app.js exports STAFF_ROLES"
     assert set(re.findall(r'"([a-z]+)"', found.group(1))) == {r.value for r in STAFF_ROLES}
     assert Role.ADMIN not in STAFF_ROLES
+    assert f'export const CIRCONSCRIPTION_ROLE = "{Role.CIRCONSCRIPTION.value}";' in source
 
 
 # -- check_shape ----------------------------------------------------------------------

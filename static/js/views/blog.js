@@ -7,6 +7,7 @@ import { h, add, icon, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, storyForm, byline } from "../photos.js";
 import { de } from "../french.js";
+import { chipText } from "./inbox.js";
 
 export const STATUS = {
   submitted: ["À valider", "submitted"],
@@ -20,11 +21,21 @@ export function moderates(app, classId) {
 }
 
 // Several classes (a director, a family with children in two classes): one chip each.
+// In several schools, each chip names its school: a family's, by its children
+// ("Léa — École maternelle Jules-Ferry"); a shared teacher's, "CP — École Jules-Ferry".
 export function classChips(app, current, href, label = "Choisir la classe") {
   const classes = app.me.classes || [];
   if (classes.length < 2) return null;
   return h("nav", { class: "chips class-chips", "aria-label": label },
-    classes.map((c) => h("a", { class: "chip", href: href(c.id), "aria-current": c.id === current ? "page" : null }, c.name)));
+    classes.map((c) => h("a", { class: "chip", href: href(c.id), "aria-current": c.id === current ? "page" : null }, chipText(chipLabel(app, c)))));
+}
+
+function chipLabel(app, klass) {
+  if (!app.severalSchools()) return klass.name;
+  const children = app.isFamily() ? app.me.children.filter((k) => k.class_id === klass.id).map((k) => k.first_name) : [];
+  const school = app.schoolName(klass.school_id);
+  if (children.length && school) return `${children.join(" et ")} — ${school}`;
+  return app.classLabel(klass.id) || klass.name;
 }
 
 export function postOf(data) {
@@ -86,8 +97,10 @@ export default async function blog(main, params, app) {
     try { await load(next); draw(); } catch (failure) { toast(failure.message); } finally { more.disabled = false; }
   });
 
+  const school = app.severalSchools() && app.schoolName(app.me.classes.find((c) => c.id === classId)?.school_id);
   add(main,
     h("h1", { tabindex: "-1" }, title),
+    school ? h("p", { class: "tagline school-of-class" }, school) : null,
     classChips(app, classId, (id) => `#/blog/${id}`),
     links(app, classId, moderator));
 

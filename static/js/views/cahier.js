@@ -9,6 +9,7 @@ import { h, add, icon, rendered, toast } from "../dom.js";
 import { listenButton } from "../speak.js";
 import { gallery, storyForm, byline } from "../photos.js";
 import { classChips, moderates } from "./blog.js";
+import { chipText } from "./inbox.js";
 import { de } from "../french.js";
 
 const CHOSEN = "liaison.cahier-child";
@@ -95,15 +96,18 @@ export default async function cahier(main, params, app) {
   // Families with several children: one chip each.
   if (role === "parent" && app.me.children.length > 1) {
     main.append(h("nav", { class: "chips child-chips", "aria-label": "Choisir l'enfant" },
-      app.me.children.map((c) => h("a", { class: "chip", href: `#/cahier/${c.id}`, "aria-current": c.id === childId ? "page" : null }, c.first_name))));
+      app.me.children.map((c) => h("a", { class: "chip", href: `#/cahier/${c.id}`, "aria-current": c.id === childId ? "page" : null }, chipText(app.childLabel(c))))));
   }
   if (app.isStaff() && classId) {
     main.append(h("a", { href: `#/cahier/class/${classId}`, class: "back" }, "← Cahiers de la classe"));
   }
   main.append(h("h1", { tabindex: "-1" }, title));
   const klass = classId && app.className(classId);
+  // In several schools, the cahier says which school it is of.
+  const school = app.severalSchools() && app.schoolName(child && role === "parent" ? app.childSchoolId(child)
+    : app.me.classes.find((c) => c.id === classId)?.school_id);
   if (klass || child) {
-    main.append(h("p", { class: "tagline" }, klass ? `Classe ${klass} · ` : "",
+    main.append(h("p", { class: "tagline" }, klass ? `Classe ${klass}${school ? `, ${school}` : ""} · ` : school ? `${school} · ` : "",
       role === "student" ? "tes réalisations de l'année" : "les réalisations de l'année"));
   }
   main.append(h("div", { class: "actions page-links" },

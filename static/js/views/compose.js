@@ -1,17 +1,23 @@
 // Writing: a family to the teacher about a child; a teacher or the director
 // to classes or the whole school, with a signature, urgency, sending later,
-// slots to sign up for, or a date that goes in the agenda.
+// slots to sign up for, or a date that goes in the agenda; the director of
+// an RPI's school to every family of the RPI; the circonscription's team (and
+// the admin) to the directors and teachers of its schools, never the families.
 import { api, newClientId } from "../api.js";
 import { h, icon, field, errorBox, showError, rendered, toast, isoDay, longDay, time } from "../dom.js";
 import { parisMoment } from "./agenda.js";
+import { listSchools, circonscriptionTitle, rpiTitle } from "./circonscription.js";
 
 export default async function compose(main, params, app) {
   const staff = app.isStaff();
-  const kind = params.kind || (staff ? "announcement" : "direct");
+  // Above the schools: announcements to the schools' teams only.
+  const toTeams = app.isCirconscription() || app.isAdmin();
+  const kind = toTeams ? "announcement" : params.kind || (staff ? "announcement" : "direct");
   // One id per form: pressing "Envoyer" twice, or again after a lost answer, posts once.
   const clientId = newClientId();
   const error = errorBox();
-  const title = { direct: "Écrire à l'école", announcement: "Nouvelle annonce", signup: "Nouvelle inscription" }[kind] || "Écrire";
+  const title = toTeams ? "Message aux équipes des écoles"
+    : { direct: "Écrire à l'école", announcement: "Nouvelle annonce", signup: "Nouvelle inscription" }[kind] || "Écrire";
   main.append(h("h1", { tabindex: "-1" }, staff && kind === "direct" ? "Écrire à une famille" : title));
   if (staff) main.append(kindSwitch(kind));
 
@@ -21,12 +27,13 @@ export default async function compose(main, params, app) {
   const extra = {};
 
   if (kind === "direct") form.append(await aboutChild(app, params, extra));
-  else form.append(audience(app, extra));
+  else form.append(toTeams ? await teamsAudience(app, params, extra) : audience(app, extra));
   form.append(field("Objet", subject, kind === "direct" ? "Par exemple : sortie de jeudi, cantine, rendez-vous." : null),
     field("Message", body));
   if (kind === "signup") form.append(slotsEditor(extra));
   if (staff && kind !== "direct") form.append(options(extra), agendaDate(extra));
-  if (!staff) {
+  if (toTeams) form.append(options(extra, true));
+  if (!staff && !toTeams) {
     const director = h("input", { type: "checkbox", name: "include_director" });
     extra.includeDirector = director;
     form.append(h("label", { class: "check" }, director, " Mettre aussi la direction dans la conversation"));
@@ -79,11 +86,14 @@ async function aboutChild(app, params, extra) {
   if (!app.isStaff()) {
     const children = app.me.children;
     const select = h("select", { name: "child_id", required: true },
-      children.map((c) => h("option", { value: c.id, selected: c.id === params.child }, `${c.first_name} (${app.className(c.class_id) || ""})`)));
+      children.map((c) => {
+        const school = app.severalSchools() && app.schoolName(app.childSchoolId(c));
+        return h("option", { value: c.id, selected: c.id === params.child }, `${c.first_name} (${app.className(c.class_id) || ""})${school ? ` — ${school}` : ""}`);
+      }));
     extra.collect = () => ({ child_id: select.value });
     return field("Au sujet de", select, "Le message va aux enseignants de sa classe.");
   }
-  const classSelect = h("select", { name: "class" }, app.me.classes.map((c) => h("option", { value: c.id }, c.name)));
+  const classSelect = h("select", { name: "class" }, app.me.classes.map((c) => h("option", { value: c.id }, app.classLabel(c.id))));
   const childSelect = h("select", { name: "child_id", required: true });
   async function loadChildren() {
     const members = await api("GET", `/api/classes/${classSelect.value}/members`);
@@ -95,28 +105,108 @@ async function aboutChild(app, params, extra) {
   return h("div", {}, field("Classe", classSelect), field("Famille de l'élève", childSelect));
 }
 
+// The RPI of the director's school, as GET /api/me gives it (`rpi_id`, and its
+// name where given); nothing when the school is in none, or the server says nothing.
+export function rpiOf(school) {
+  const id = school?.rpi_id || school?.rpi?.id || null;
+  return id ? { id, name: school.rpi_name || school.rpi?.name || "" } : null;
+}
+
+// The RPI's name, from GET /api/rpis (a director's RPIs), put in its label when it comes.
+async function nameRpi(rpi, label) {
+  if (rpi.name) return;
+  try {
+    const { rpis = [] } = await api("GET", "/api/rpis");
+    const found = rpis.find((r) => r.id === rpi.id);
+    if (found?.name) label.textContent = ` Toutes les familles du ${rpiTitle(found.name)}`;
+  } catch { /* the label without its name */ }
+}
+
 function audience(app, extra) {
   const director = app.me.user.role === "director";
   const boxes = app.me.classes.map((c) => h("input", { type: "checkbox", name: "class_ids", value: c.id, checked: app.me.classes.length === 1 }));
   const whole = director ? h("input", { type: "checkbox", name: "whole_school" }) : null;
-  whole?.addEventListener("change", () => boxes.forEach((b) => { b.disabled = whole.checked; }));
+  const rpi = director ? rpiOf(app.me.school) : null;
+  const wholeRpi = rpi ? h("input", { type: "checkbox", name: "rpi_id", value: rpi.id }) : null;
+  const settle = () => {
+    if (whole) whole.disabled = Boolean(wholeRpi?.checked);
+    boxes.forEach((b) => { b.disabled = Boolean(whole?.checked || wholeRpi?.checked); });
+  };
+  whole?.addEventListener("change", settle);
+  wholeRpi?.addEventListener("change", settle);
   extra.collect = () => {
+    if (wholeRpi?.checked) return { audience: { rpi_id: rpi.id } };
     const classIds = boxes.filter((b) => b.checked).map((b) => b.value);
     return { audience: whole?.checked ? { school: true } : { class_ids: classIds } };
   };
+  const rpiLabel = rpi ? h("span", {}, ` Toutes les familles du ${rpi.name ? rpiTitle(rpi.name) : "RPI"}`) : null;
+  if (rpi) nameRpi(rpi, rpiLabel);
   return h("fieldset", { class: "audience" }, h("legend", {}, "Pour qui ?"),
+    wholeRpi ? h("label", { class: "check" }, wholeRpi, rpiLabel) : null,
     whole ? h("label", { class: "check" }, whole, " Toute l'école") : null,
-    app.me.classes.map((c, i) => h("label", { class: "check" }, boxes[i], ` ${c.name}`)));
+    app.me.classes.map((c, i) => h("label", { class: "check" }, boxes[i], ` ${app.classLabel(c.id) || c.name}`)));
 }
 
-function options(extra) {
+// The circonscription's team (the admin: a circonscription chosen first)
+// writes to the directors and teachers of all its schools, or of some.
+async function teamsAudience(app, params, extra) {
+  const [{ circonscriptions = [] }, schools] = await Promise.all([
+    api("GET", "/api/circonscriptions"),
+    listSchools(app.isCirconscription() && app.me.user.circonscription_id ? `circonscription:${app.me.user.circonscription_id}` : "platform"),
+  ]);
+  const box = h("fieldset", { class: "audience teams" }, h("legend", {}, "Pour qui ?"));
+  if (!circonscriptions.length) {
+    box.append(h("p", { class: "empty" }, "Aucune circonscription pour l'instant."));
+    extra.collect = () => { throw { message: "Aucune circonscription : créez-en une depuis la page du territoire." }; };
+    return box;
+  }
+  const wanted = params.circonscription || app.me.user.circonscription_id;
+  let current = circonscriptions.find((c) => c.id === wanted) || circonscriptions[0];
+  const all = h("input", { type: "radio", name: "reach", value: "all", checked: !params.school });
+  const some = h("input", { type: "radio", name: "reach", value: "some", checked: Boolean(params.school) });
+  const allLabel = h("span", {});
+  const list = h("div", { class: "school-choices", role: "group", "aria-label": "Les écoles choisies" });
+  let boxes = [];
+  const drawSchools = () => {
+    const ids = new Set(current.school_ids || []);
+    const mine = schools.filter((s) => ids.has(s.id) || s.circonscription_id === current.id)
+      .sort((a, b) => a.name.localeCompare(b.name, "fr"));
+    allLabel.textContent = ` Les équipes de toutes les écoles de la circonscription (${mine.length})`;
+    boxes = mine.map((s) => h("input", { type: "checkbox", name: "school_ids", value: s.id, checked: s.id === params.school }));
+    list.replaceChildren(...mine.map((s, i) => h("label", { class: "check" }, boxes[i], ` ${s.name}`)));
+    if (!mine.length) list.append(h("p", { class: "empty" }, "Aucune école dans cette circonscription."));
+    list.hidden = !some.checked;
+  };
+  for (const radio of [all, some]) radio.addEventListener("change", () => { list.hidden = !some.checked; });
+  if (app.isAdmin()) {
+    const select = h("select", { name: "circonscription_id" },
+      circonscriptions.map((c) => h("option", { value: c.id, selected: c.id === current.id }, c.name)));
+    select.addEventListener("change", () => { current = circonscriptions.find((c) => c.id === select.value); drawSchools(); });
+    box.append(field("Circonscription", select));
+  } else {
+    box.append(h("p", { class: "hint" }, circonscriptionTitle(current.name)));
+  }
+  drawSchools();
+  box.append(h("label", { class: "check" }, all, allLabel),
+    h("label", { class: "check" }, some, " Les équipes des écoles choisies"), list,
+    h("p", { class: "hint" }, "Le message va aux directeurs et aux enseignants de ces écoles, jamais aux familles."));
+  extra.collect = () => {
+    if (all.checked) return { audience: { staff_of: { circonscription_id: current.id } } };
+    const schoolIds = boxes.filter((b) => b.checked).map((b) => b.value);
+    if (!schoolIds.length) throw { message: "Choisissez au moins une école." };
+    return { audience: { staff_of: { school_ids: schoolIds } } };
+  };
+  return box;
+}
+
+function options(extra, toTeams = false) {
   const ack = h("input", { type: "checkbox", name: "require_ack" });
   const urgent = h("input", { type: "checkbox", name: "urgent" });
   const before = extra.collect;
   extra.collect = () => ({ ...before(), require_ack: ack.checked, urgent: urgent.checked });
   return h("fieldset", { class: "options" }, h("legend", {}, "Options"),
     h("label", { class: "check" }, ack, " Demander une signature (« Lu et pris connaissance »)"),
-    h("label", { class: "check" }, urgent, " Urgent : prévenir les familles tout de suite"));
+    h("label", { class: "check" }, urgent, toTeams ? " Urgent : prévenir les équipes tout de suite" : " Urgent : prévenir les familles tout de suite"));
 }
 
 function slotsEditor(extra) {

@@ -12,9 +12,16 @@ export const KINDS = {
   absence: ["absence", "Absence"],
 };
 
-export function concerns(thread, child) {
+// Whether a thread is about a child: theirs, their class's, or their whole
+// school's (a family with children in two schools: each child its own school's;
+// an RPI's announcement, every school of the RPI: `school_ids`).
+export function concerns(thread, child, schoolOf = (c) => c.school_id) {
   if (thread.child_id) return thread.child_id === child.id;
-  return thread.whole_school || thread.class_ids.includes(child.class_id);
+  if (thread.class_ids.includes(child.class_id)) return true;
+  if (!thread.whole_school && !thread.rpi_id) return false;
+  const school = schoolOf(child);
+  const schools = thread.school_ids || [thread.school_id];
+  return !school || schools.includes(school);
 }
 
 export default async function inbox(main, params, app) {
@@ -36,7 +43,7 @@ export default async function inbox(main, params, app) {
     const children = app.me.children;
     const child = children.find((c) => c.id === filter);
     const shown = [...threads.values()]
-      .filter((t) => !child || concerns(t, child))
+      .filter((t) => !child || concerns(t, child, app.childSchoolId))
       .sort((a, b) => (b.unread > 0) - (a.unread > 0) || b.last_activity_at.localeCompare(a.last_activity_at));
     list.replaceChildren(...shown.map((t) => row(t, app)));
     empty.hidden = shown.length > 0;
@@ -248,14 +255,27 @@ function actions(app) {
   if (app.isStaff()) {
     return h("div", { class: "actions" }, h("a", { class: "button", href: "#/write" }, icon("write"), "Nouveau message"));
   }
+  if (app.isCirconscription()) {
+    return h("div", { class: "actions" },
+      h("a", { class: "button", href: "#/write/announcement" }, icon("write"), "Écrire aux équipes des écoles"),
+      h("a", { class: "button secondary", href: "#/circonscription" }, icon("school"), "Mes écoles"));
+  }
   return null;
+}
+
+// A chip's "Léa — École maternelle Jules-Ferry": the child (or class) above,
+// the school under it in a lighter type (the dash only for screen readers).
+export function chipText(label) {
+  const [who, ...where] = label.split(" — ");
+  return where.length ? [h("span", {}, who), h("span", { class: "sr-only" }, " — "), h("span", { class: "chip-school" }, where.join(" — "))] : label;
 }
 
 function childFilter(app, current, choose) {
   const group = h("div", { class: "chips", role: "group", "aria-label": "Afficher les messages de" });
-  const options = [["", "Tous"], ...app.me.children.map((c) => [c.id, c.first_name])];
+  // Children in several schools: "Léa — École maternelle Jules-Ferry".
+  const options = [["", "Tous"], ...app.me.children.map((c) => [c.id, app.childLabel(c)])];
   for (const [id, label] of options) {
-    const chip = h("button", { type: "button", class: "chip", "aria-pressed": String(id === current) }, label);
+    const chip = h("button", { type: "button", class: "chip", "aria-pressed": String(id === current) }, chipText(label));
     chip.addEventListener("click", () => {
       for (const other of group.children) other.setAttribute("aria-pressed", "false");
       chip.setAttribute("aria-pressed", "true");
@@ -270,15 +290,19 @@ function row(thread, app) {
   const [iconName, kindLabel] = KINDS[thread.kind] || KINDS.direct;
   const toSign = app.isFamily() && thread.require_ack && !thread.acked_at;
   const child = thread.child_id && app.childName(thread.child_id);
+  // Someone in several schools (a family, a shared teacher) reads which school wrote.
+  const school = !thread.child_id && app.severalSchools() && app.schoolName(thread.school_id);
   const unread = thread.unread > 0;
   return h("li", { class: `thread${unread ? " unread" : ""}${thread.urgent ? " urgent" : ""}`, dataset: { threadId: thread.id } },
     h("a", { href: `#/threads/${thread.id}` },
       h("span", { class: `kind kind-${thread.kind}`, title: kindLabel }, icon(iconName), h("span", { class: "sr-only" }, `${kindLabel}${thread.urgent ? " urgente" : ""}. `)),
       h("span", { class: "summary" },
         h("span", { class: "subject" }, thread.subject),
-        h("span", { class: "meta" }, thread.author.id === app.me.user.id ? "Vous" : thread.author.display_name, child ? ` · ${child}` : "")),
+        h("span", { class: "meta" }, thread.author.id === app.me.user.id ? "Vous" : thread.author.display_name, child ? ` · ${child}` : "", school ? ` · ${school}` : "")),
       h("span", { class: "side" },
         h("time", { datetime: thread.last_activity_at }, when(thread.last_activity_at)),
         unread ? h("span", { class: "badge" }, h("span", { class: "sr-only" }, "non lus : "), String(thread.unread)) : null,
         toSign ? h("span", { class: "tag sign" }, "À signer") : null)));
 }
+
+export { row as threadRow };

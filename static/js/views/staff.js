@@ -245,7 +245,7 @@ function classList(app) {
     });
     return h("li", { class: "class-item card", dataset: { classId: c.id } },
       h("div", { class: "class-head" },
-        h("h3", {}, `Classe ${c.name}`),
+        h("h3", {}, `Classe ${app.classLabel(c.id) || c.name}`),  // "CP — École …" for a teacher of two schools
         h("span", { class: "class-links" },
           h("a", { class: "button secondary", href: `#/register/${c.id}` }, icon("absence"), "Absences", h("span", { class: "sr-only" }, ` de la classe ${c.name}`)),
           h("a", { class: "button secondary", href: `#/blog/${c.id}` }, icon("blog"), "Blog et cahiers", h("span", { class: "sr-only" }, ` de la classe ${c.name}`)))),
