@@ -350,7 +350,7 @@ async def copy_ceiling(pool: asyncpg.Pool, school_id: uuid.UUID, rounds: int) ->
                     "ceiling_members", records=member_rows, columns=["thread_id", "user_id", "is_staff"]
                 )
                 await conn.copy_records_to_table(
-                    "ceiling_recipients", records=recipient_rows, columns=["user_id", "pos", "school_id"]
+                    "ceiling_recipients", records=recipient_rows, columns=["user_id", "pos", "stream_id"]
                 )
             timings.append((time.perf_counter() - started) * 1000)
     return timings, len(members)

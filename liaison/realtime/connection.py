@@ -20,9 +20,9 @@ class Connection:
     """Items are (kind, pos, text): an event at a position, another frame to
     send as is (pong, error), or a wake-up for the writer."""
 
-    def __init__(self, user_id: UUID, school_id: UUID, max_queue: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(self, user_id: UUID, stream_id: UUID, max_queue: int = DEFAULT_QUEUE_SIZE) -> None:
         self.user_id = user_id
-        self.school_id = school_id
+        self.stream_id = stream_id  # the user's one stream (`users.stream_id`)
         self.queue: asyncio.Queue[tuple[str, int, str]] = asyncio.Queue(max_queue)
         self.overflowed = asyncio.Event()
         self._offered = 0  # highest position put in the queue

@@ -1,11 +1,13 @@
 """Hands committed events to the connections of this process.
 
-The bus only says "school S has events up to position P". For each school
-with someone connected here, the notifier keeps the position it has handed
-out up to, and reads from PostgreSQL what lies beyond: one query per school
-per catch-up, whatever the number of events or sockets, and a lost or
-reordered doorbell only delays, never loses (the next doorbell, the periodic
-check, or a bus reconnect reads the whole gap).
+The bus only says "stream S has events up to position P" (a stream is a
+person's, `users.stream_id`: their first school's or their
+circonscription's). For each stream with someone connected here, the
+notifier keeps the position it has handed out up to, and reads from
+PostgreSQL what lies beyond: one query per stream per catch-up, whatever
+the number of events or sockets, and a lost or reordered doorbell only
+delays, never loses (the next doorbell, the periodic check, or a bus
+reconnect reads the whole gap).
 """
 
 from __future__ import annotations
@@ -32,17 +34,17 @@ POSITIONS_PER_READ = 500
 
 
 @dataclass
-class _School:
+class _Stream:
     head: int  # every event up to here has been offered to the connections
     target: int  # the highest position we know exists
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     connections: dict[UUID, set[Connection]] = field(default_factory=lambda: defaultdict(set))
 
 
-async def publish(bus: Bus, school_id: UUID, pos: int) -> None:
+async def publish(bus: Bus, stream_id: UUID, pos: int) -> None:
     """Ring the bell after commit."""
     if pos:
-        await bus.publish(CHANNEL, {"school_id": str(school_id), "pos": pos})
+        await bus.publish(CHANNEL, {"stream_id": str(stream_id), "pos": pos})
 
 
 class Notifier:
@@ -50,7 +52,7 @@ class Notifier:
         self.pool = pool
         self.bus = bus
         self.poll_interval = poll_interval
-        self._schools: dict[UUID, _School] = {}
+        self._streams: dict[UUID, _Stream] = {}
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # Told of each event handed to connections here (the delivery log
@@ -72,29 +74,29 @@ class Notifier:
 
     @property
     def connection_count(self) -> int:
-        return sum(len(c) for s in self._schools.values() for c in s.connections.values())
+        return sum(len(c) for s in self._streams.values() for c in s.connections.values())
 
     # -- connections -------------------------------------------------------------
     async def register(self, connection: Connection) -> int:
         """Start offering events to the connection; returns the position from
         which it gets everything (what `ready` tells the client)."""
-        school_id = connection.school_id
+        stream_id = connection.stream_id
         while True:
-            school = self._schools.get(school_id)
-            new = school is None
-            if school is None:
-                head = await store.head(self.pool, school_id)
-                school = self._schools.setdefault(school_id, _School(head=head, target=head))
+            stream = self._streams.get(stream_id)
+            new = stream is None
+            if stream is None:
+                head = await store.head(self.pool, stream_id)
+                stream = self._streams.setdefault(stream_id, _Stream(head=head, target=head))
             # Under the lock, no catch-up is half done: the connection gets every
-            # event after `school.head`, and nothing before it from us.
-            async with school.lock:
-                if self._schools.get(school_id) is not school:
+            # event after `stream.head`, and nothing before it from us.
+            async with stream.lock:
+                if self._streams.get(stream_id) is not stream:
                     # Forgotten while we waited for the lock (the last connection
                     # left during a catch-up): joining it would hear nothing.
                     continue
-                school.connections[connection.user_id].add(connection)
-                connection.mark_start(school.head)
-                start = school.head
+                stream.connections[connection.user_id].add(connection)
+                connection.mark_start(stream.head)
+                start = stream.head
             break
         if new:
             # A doorbell that rang while we read the head found no one here.
@@ -102,68 +104,68 @@ class Notifier:
         return start
 
     def unregister(self, connection: Connection) -> None:
-        school = self._schools.get(connection.school_id)
-        if school is None:
+        stream = self._streams.get(connection.stream_id)
+        if stream is None:
             return
-        mine = school.connections.get(connection.user_id)
+        mine = stream.connections.get(connection.user_id)
         if mine is not None:
             mine.discard(connection)
             if not mine:
-                del school.connections[connection.user_id]
-        if not school.connections and not school.lock.locked():
-            del self._schools[connection.school_id]
+                del stream.connections[connection.user_id]
+        if not stream.connections and not stream.lock.locked():
+            del self._streams[connection.stream_id]
 
     # -- catching up ---------------------------------------------------------------
     async def _on_doorbell(self, message: dict[str, Any]) -> None:
         try:
-            school_id, pos = UUID(message["school_id"]), int(message["pos"])
+            stream_id, pos = UUID(message["stream_id"]), int(message["pos"])
         except (KeyError, TypeError, ValueError):
             return
-        school = self._schools.get(school_id)
-        if school is None or pos <= school.target:
+        stream = self._streams.get(stream_id)
+        if stream is None or pos <= stream.target:
             return
-        school.target = pos
-        # In a task of its own: the bus listener goes on with other schools' bells.
-        task = asyncio.create_task(self._catch_up(school_id, school))
+        stream.target = pos
+        # In a task of its own: the bus listener goes on with other streams' bells.
+        task = asyncio.create_task(self._catch_up(stream_id, stream))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def check_all(self) -> None:
         """Read whatever the bus may have lost (after a reconnect, periodically)."""
-        if not self._schools:
+        if not self._streams:
             return
-        heads = await store.heads(self.pool, list(self._schools))
-        for school_id, head in heads.items():
-            school = self._schools.get(school_id)
-            if school is not None and head > school.head:
-                school.target = max(school.target, head)
-                await self._catch_up(school_id, school)
+        heads = await store.heads(self.pool, list(self._streams))
+        for stream_id, head in heads.items():
+            stream = self._streams.get(stream_id)
+            if stream is not None and head > stream.head:
+                stream.target = max(stream.target, head)
+                await self._catch_up(stream_id, stream)
 
-    async def _catch_up(self, school_id: UUID, school: _School) -> None:
-        if school.lock.locked():
+    async def _catch_up(self, stream_id: UUID, stream: _Stream) -> None:
+        if stream.lock.locked():
             return  # the running catch-up loops until it reaches the new target
         try:
-            await self._read_gap(school_id, school)
+            await self._read_gap(stream_id, stream)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             log.warning("notifier catch-up failed (%s); the periodic check retries", error)
 
-    async def _read_gap(self, school_id: UUID, school: _School) -> None:
-        async with school.lock:
-            while school.head < school.target and school.connections:
-                upto = min(school.target, school.head + POSITIONS_PER_READ)
+    async def _read_gap(self, stream_id: UUID, stream: _Stream) -> None:
+        async with stream.lock:
+            while stream.head < stream.target and stream.connections:
+                upto = min(stream.target, stream.head + POSITIONS_PER_READ)
                 rows = await store.for_users(
-                    self.pool, school_id, school.head, upto, list(school.connections)
+                    self.pool, stream_id, stream.head, upto, list(stream.connections)
                 )
                 for event, user_ids in rows:
                     for observe in self.observers:
                         observe(event, user_ids)
                     text = event.to_json()
                     for user_id in user_ids:
-                        for connection in list(school.connections.get(user_id, ())):
+                        for connection in list(stream.connections.get(user_id, ())):
                             connection.offer(event.pos, text)
-                school.head = upto
-            if not school.connections:
-                self._schools.pop(school_id, None)
+                stream.head = upto
+            if not stream.connections:
+                self._streams.pop(stream_id, None)
 
     async def _poll(self) -> None:
         while True:

@@ -174,7 +174,7 @@ class _Stream:
         while True:
             try:
                 events, _ = await service.events_after(
-                    ctx, self.user, self.connection.school_id, cursor, BACKLOG_PAGE
+                    ctx, self.user, self.connection.stream_id, cursor, BACKLOG_PAGE
                 )
             except service.Gap as gap:
                 # Too far back: the client reloads its inbox and follows from here.
@@ -196,14 +196,16 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if user is None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "Authentification requise")
         return
-    if user.school_id is None:  # the platform admin has no stream
+    if user.stream_id is None:  # the platform admin has no stream
         await websocket.send_text(_frame("ready", pos=0))
         with contextlib.suppress(WebSocketDisconnect):
             while True:
                 await websocket.receive_text()
         return
     notifier = websocket.app.state.notifier
-    connection = Connection(user.id, user.school_id)
+    # One stream per person, whatever the number of their schools: a family
+    # of two schools, a circonscription's team member follow theirs.
+    connection = Connection(user.id, user.stream_id)
     start = await notifier.register(connection)
     try:
         await websocket.send_text(_frame("ready", pos=start))
@@ -217,22 +219,22 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 async def long_poll(request: Request) -> Response:
     user = await require_user(request)
     timeout = query_int(request, "timeout", 25, 0, 60)
-    if user.school_id is None:
+    if user.stream_id is None:  # the platform admin has no stream
         return JSONResponse({"events": [], "pos": 0})
     ctx = Context.of(request)
-    school_id: UUID = user.school_id
+    stream_id: UUID = user.stream_id
     if request.query_params.get("since") in (None, ""):
-        return JSONResponse({"events": [], "pos": await service.position(ctx, school_id)})
+        return JSONResponse({"events": [], "pos": await service.position(ctx, stream_id)})
     since = query_int(request, "since", 0, 0, 2**62)
     notifier = request.app.state.notifier
-    connection = Connection(user.id, school_id)
+    connection = Connection(user.id, stream_id)
     await notifier.register(connection)
     try:
-        events, pos = await service.events_after(ctx, user, school_id, since)
+        events, pos = await service.events_after(ctx, user, stream_id, since)
         if not events and timeout:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(connection.queue.get(), timeout)
-                events, pos = await service.events_after(ctx, user, school_id, since)
+                events, pos = await service.events_after(ctx, user, stream_id, since)
     except service.Gap as gap:
         return JSONResponse({"events": [], "pos": gap.head, "reset": True})
     finally:

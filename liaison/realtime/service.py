@@ -15,14 +15,14 @@ from liaison.realtime.store import Event, Gap
 __all__ = ["Event", "Gap", "events_after", "position"]
 
 
-async def position(ctx: Context, school_id: UUID) -> int:
-    """Where a client starts following the school's stream, with no backlog."""
-    return await store.head(ctx.pool, school_id)
+async def position(ctx: Context, stream_id: UUID) -> int:
+    """Where a client starts following the user's stream, with no backlog."""
+    return await store.head(ctx.pool, stream_id)
 
 
 async def events_after(
-    ctx: Context, user: User, school_id: UUID, since: int, limit: int = 500
+    ctx: Context, user: User, stream_id: UUID, since: int, limit: int = 500
 ) -> tuple[list[Event], int]:
-    """The user's events after `since`, and the position to go on from.
-    Raises Gap when some of them were forgotten (the client reloads)."""
-    return await store.for_user(ctx.pool, user.id, school_id, since, limit)
+    """The user's events after `since` in their stream, and the position to go
+    on from. Raises Gap when some of them were forgotten (the client reloads)."""
+    return await store.for_user(ctx.pool, user.id, stream_id, since, limit)

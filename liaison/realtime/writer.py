@@ -1,5 +1,5 @@
 """Write and publish together: the events of a change commit with it, and the
-bell rings only after the commit."""
+bells ring only after the commit (one per stream written)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from liaison.storage.db import Connection
 class Change:
     conn: Connection
     events: list[NewEvent] = field(default_factory=list)
-    last_pos: int = 0
+    # After commit: each stream written and its last position (a recipient's
+    # position is in their own stream, `users.stream_id`).
+    heads: dict[UUID, int] = field(default_factory=dict)
 
 
 @contextlib.asynccontextmanager
@@ -33,5 +35,6 @@ async def change(pool: asyncpg.Pool, bus: Bus, school_id: UUID) -> AsyncIterator
         async with conn.transaction():
             current = Change(conn)
             yield current
-            current.last_pos = await store.append(conn, school_id, current.events)
-    await publish(bus, school_id, current.last_pos)
+            current.heads = await store.append(conn, school_id, current.events)
+    for stream_id, pos in current.heads.items():
+        await publish(bus, stream_id, pos)

@@ -23,7 +23,7 @@ async def test_pruned_events_give_a_reset_not_a_hole(server, api, db):
     old_pos = events[1]["pos"]
     school = uuid.UUID(a.id)
     await db.execute(
-        "UPDATE events SET created_at = now() - interval '40 days' WHERE school_id = $1 AND pos <= $2",
+        "UPDATE events SET created_at = now() - interval '40 days' WHERE stream_id = $1 AND pos <= $2",
         school,
         old_pos,
     )

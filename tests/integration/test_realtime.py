@@ -31,6 +31,7 @@ import httpx
 import pytest
 import websockets
 
+from liaison.accounts import store as accounts
 from liaison.bus import MemoryBus
 from liaison.config import Settings
 from liaison.core.events import NewEvent
@@ -468,7 +469,12 @@ async def test_resume_pages_through_a_long_absence(server, api, db):
     WebSocket backlog pages by itself; other people's events are interleaved."""
     school_id, director = await school_with_director(api)
     school = uuid.UUID(school_id)
-    me, someone_else = uuid.UUID(director.user_id), uuid.uuid4()
+    me = uuid.UUID(director.user_id)
+    async with db.acquire() as conn:  # two others of the school (an event goes to a known person's stream)
+        others = [
+            (await accounts.create_user(conn, role="teacher", school_id=school, display_name=f"Autre {i}")).id
+            for i in range(2)
+        ]
     start = await school_head(db, school_id)
     state = server.app.state
     for batch in range(4):  # 1,100 events for the director, 300 for someone else
@@ -476,9 +482,7 @@ async def test_resume_pages_through_a_long_absence(server, api, db):
             for i in range(350):
                 n = batch * 350 + i
                 mine = n % 14 < 11
-                current.events.append(
-                    NewEvent("test.event", {"n": n}, [me] if mine else [someone_else, uuid.uuid4()])
-                )
+                current.events.append(NewEvent("test.event", {"n": n}, [me] if mine else others))
     everything = await expected(db, director.user_id, start)
     assert len(everything) == 1100 and await school_head(db, school_id) == start + 1400
 
@@ -748,11 +752,11 @@ async def test_concurrent_writers_and_resuming_readers_miss_nothing(server, api,
 
     end = await school_head(db, a.id)
     stream = await db.fetch(
-        "SELECT pos FROM events WHERE school_id = $1 AND pos > $2 ORDER BY pos", school, start
+        "SELECT pos FROM events WHERE stream_id = $1 AND pos > $2 ORDER BY pos", school, start
     )
     assert [r["pos"] for r in stream] == list(range(start + 1, end + 1))  # dense: no position lost
     counts = await db.fetch(
-        "SELECT type, count(*) FROM events WHERE school_id = $1 AND pos > $2 GROUP BY type", school, start
+        "SELECT type, count(*) FROM events WHERE stream_id = $1 AND pos > $2 GROUP BY type", school, start
     )
     assert dict(counts)["message.created"] == 300
     wrong = {}
@@ -818,9 +822,10 @@ async def test_resume_from_ahead_of_this_process_sends_nothing_older(server, api
         watcher = await Live.connect(server.url, sophie.token)  # this process follows the school
         # Events written by "another process" whose doorbell never reaches us.
         async with server.app.state.pool.acquire() as conn, conn.transaction():
-            p = await realtime.append(
+            heads = await realtime.append(
                 conn, school, [NewEvent("test.event", {"n": "unrung"}, [uuid.UUID(sophie.user_id)])]
             )
+        p = heads[school]  # sophie's stream is her school's
         ahead = await Live.connect(server.url, sophie.token, since=p)
         assert ahead.ready_pos < p  # this process has not heard of it yet
         await notifier.check_all()  # what the periodic check does
@@ -848,13 +853,13 @@ async def test_joining_while_the_last_connection_leaves_mid_catch_up(server, api
     async def write(n: int) -> int:
         async with change(pool, bus, school) as current:
             current.events.append(NewEvent("test.event", {"n": n}, [me]))
-        return current.last_pos
+        return current.heads[school]
 
     try:
         leaving = Connection(me, school)
         await notifier.register(leaving)
         first = await write(1)  # rings: a catch-up starts, in a task of its own
-        entry = notifier._schools[school]
+        entry = notifier._streams[school]
         async with asyncio.timeout(BOUND):
             while not entry.lock.locked():  # noqa: ASYNC110 (until the catch-up is reading)
                 await asyncio.sleep(0)
