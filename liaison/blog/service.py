@@ -367,7 +367,9 @@ async def edit(
             attached = set(await store.media_ids_of(current.conn, post["id"]))
             new = [m for m in media_ids if m not in attached]
             if new:
-                await media_store.attachable(current.conn, user, new, school_id=klass.school_id, child_id=None)
+                await media_store.attachable(
+                    current.conn, user, new, school_id=klass.school_id, child_id=None
+                )
             if post["status"] == "published":
                 await _check_consent(current.conn, media_ids)
             await store.set_media(current.conn, post["id"], media_ids)

@@ -161,7 +161,9 @@ async def create_page(
     async def create() -> dict[str, Any]:
         async with change(ctx.pool, ctx.bus, school_id) as current:
             conn = current.conn
-            photos = await media_store.attachable(conn, user, media_ids, school_id=school_id, child_id=child_id)
+            photos = await media_store.attachable(
+                conn, user, media_ids, school_id=school_id, child_id=child_id
+            )
             ids = [p["id"] for p in photos]
             # A child's own cahier is not affected by its consent; every other child shown is.
             tags = await media_store.tags_of(conn, ids) if ids else {}
