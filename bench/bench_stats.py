@@ -23,8 +23,14 @@ the admin for the platform and as the circonscription's team for the
 largest circonscription, against the ceiling measured in the same run: the
 bare aggregate query, `liaison.stats.store.figures` on one connection
 (the same statements, without the policy, the snapshot transaction, the rows
-turned into JSON, nor HTTP). Prints p50 and p99 of each and their ratio, and
-each statement's time; asserts nothing.
+turned into JSON, nor HTTP). Before, the rollups of the closed periods
+(`liaison.stats.store.rollup`: announcements more than 24 h old, closed
+weeks) are emptied and made again, timed, then run once more (what the
+worker does every 10 minutes: nothing new), so that the requests read them
+and count live only the last day's announcements and the current week.
+Prints the rollup's times, p50 and p99 of each and their ratio, and each
+statement's time (the rolled-up path's, and the whole range counted live
+as it was before the rollups); asserts nothing.
 """
 
 from __future__ import annotations
@@ -295,19 +301,35 @@ async def statement_times(
     end: dt.datetime,
     week_starts: list[dt.datetime],
 ) -> None:
-    statements = {
+    statements: dict[str, tuple[str, tuple[Any, ...]]] = {
         "families": (store._FAMILIES, (school_ids, end)),
         "guardians (push)": (store._GUARDIANS, (school_ids, end)),
-        "announcements": (store._ANNOUNCEMENTS, (school_ids, start, end)),
-        "messages (+ weeks)": (store._MESSAGES, (school_ids, start, end, week_starts)),
+        "announcements (all live)": (store._ANNOUNCEMENTS, (school_ids, start, end)),
+        "messages (all live)": (store._MESSAGES, (school_ids, start, end, week_starts)),
         "published": (store._PUBLISHED, (school_ids, start, end)),
-        "active families": (store._ACTIVE_FAMILIES, (school_ids, start, end, week_starts)),
+        "active fam. (all live)": (store._ACTIVE_FAMILIES, (school_ids, start, end, week_starts)),
     }
+    state = await store.rolled(conn)
+    assert state.announcements is not None and state.weeks is not None
+    cut = max(state.announcements, start)
+    this_week = paris_midnight(state.weeks)
+    statements.update(
+        {
+            "rolled announcements": (store._ROLLED_ANNOUNCEMENTS, (school_ids, start, cut)),
+            "live announcements": (store._ANNOUNCEMENTS, (school_ids, cut, end)),
+            "rolled weeks": (
+                store._ROLLED_WEEKS,
+                (school_ids, week_starts[0].date(), state.weeks - dt.timedelta(days=7)),
+            ),
+            "live messages": (store._MESSAGES, (school_ids, this_week, end, week_starts)),
+            "live active families": (store._ACTIVE_FAMILIES, (school_ids, this_week, end, week_starts)),
+        }
+    )
     for label, (sql, args) in statements.items():
         async with conn.transaction(readonly=True):
             await store.snapshot_settings(conn)
             best = min(await timed(lambda s=sql, a=args: conn.fetch(s, *a), 3))
-        print(f"    {label:<20} {best:8.1f} ms")
+        print(f"    {label:<22} {best:8.1f} ms")
 
 
 async def run(dsn: str, schools: int, repeat: int, seed: int, keep: bool, reuse: str | None) -> None:
@@ -337,6 +359,19 @@ async def run(dsn: str, schools: int, repeat: int, seed: int, keep: bool, reuse:
                           (SELECT count(*) FROM thread_members) AS members"""
             )
             print("  " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+            # The rollups of the closed periods, from nothing, then once more
+            # (what the worker's loop does every 10 minutes: nothing new).
+            await conn.execute("DELETE FROM stats_announcements")
+            await conn.execute("DELETE FROM stats_weeks")
+            await conn.execute("UPDATE stats_rollups SET announcements_through = NULL, weeks_through = NULL")
+            for label in ("rollup", "rollup again"):
+                began = time.perf_counter()
+                rolled = await store.rollup(conn, dt.datetime.now(dt.UTC))
+                assert rolled is not None
+                print(
+                    f"  {label}: {time.perf_counter() - began:.2f} s ({rolled.announcements:,} (announcement,"
+                    f" school) rows, {rolled.weeks:,} (school, week) rows)"
+                )
             largest = await conn.fetchval(
                 "SELECT circonscription_id FROM schools GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
             )

@@ -76,7 +76,22 @@ async def activity_notices(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> 
     await ActivitySender(pool, settings).run()
 
 
-LOOPS: list[Loop] = [housekeeping, prune_events, deliver, absence_checks, scheduled_posts, activity_notices]
+async def stats_rollups(pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:
+    """The adoption figures' closed periods, rolled up (liaison/stats/store.py)."""
+    from liaison.stats import service
+
+    await service.rollup_loop(pool)
+
+
+LOOPS: list[Loop] = [
+    housekeeping,
+    prune_events,
+    deliver,
+    absence_checks,
+    scheduled_posts,
+    activity_notices,
+    stats_rollups,
+]
 
 
 async def _supervised(loop: Loop, pool: asyncpg.Pool, bus: Bus, settings: Settings) -> None:

@@ -4,6 +4,7 @@ into the API's rows (per school, the scope's total, the weeks) or its CSV."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from liaison.core.clock import PARIS
+from liaison.core.clock import PARIS, utcnow
 from liaison.core.context import Context
 from liaison.core.decisions import enforce
 from liaison.core.people import User
@@ -106,26 +107,28 @@ async def figures(
         scope = Scope(*policy.default_scope(user))
     year_start, year_end = school_year(today)
     first, last = first or year_start, last or year_end
-    async with ctx.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async with ctx.pool.acquire() as conn:
         facts = await _facts(conn, scope)
         enforce(
             policy.view(user, facts),
             "Les chiffres sont réservés aux directeurs, aux circonscriptions et à l'administration.",
         )
-        schools = await store.schools_of_scope(
-            conn,
-            school_id=scope.id if scope.kind is ScopeKind.SCHOOL else None,
-            circonscription_id=scope.id if scope.kind is ScopeKind.CIRCONSCRIPTION else None,
-        )
-        weeks = mondays(first, last)
-        await store.snapshot_settings(conn)
-        found = await store.figures(
-            conn,
-            [school["id"] for school in schools],
-            paris_midnight(first),
-            paris_midnight(last + dt.timedelta(days=1)),
-            [paris_midnight(monday) for monday in weeks],
-        )
+        await catch_up(conn)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            schools = await store.schools_of_scope(
+                conn,
+                school_id=scope.id if scope.kind is ScopeKind.SCHOOL else None,
+                circonscription_id=scope.id if scope.kind is ScopeKind.CIRCONSCRIPTION else None,
+            )
+            weeks = mondays(first, last)
+            await store.snapshot_settings(conn)
+            found = await store.figures(
+                conn,
+                [school["id"] for school in schools],
+                paris_midnight(first),
+                paris_midnight(last + dt.timedelta(days=1)),
+                [paris_midnight(monday) for monday in weeks],
+            )
     # The weeks up to today's: the rest of the year has nothing yet.
     shown = [(index, monday) for index, monday in enumerate(weeks, start=1) if monday <= today]
     return {
@@ -150,6 +153,29 @@ async def figures(
             for index, monday in shown
         ],
     }
+
+
+# A request catches the rollups up when the worker (`rollup_loop`) is this
+# far behind (a fresh install, the tests, the demo): the live part stays small.
+CATCH_UP_SLACK = dt.timedelta(hours=1)
+ROLLUP_INTERVAL = 600.0
+
+
+async def catch_up(conn: Any, now: dt.datetime | None = None) -> store.RollupResult | None:
+    """Roll up what is settled if the rollups are behind (or not at all: None).
+    The figures are right either way, what is not rolled up being counted live."""
+    now = now or utcnow()
+    if not store.behind(await store.rolled(conn), now, CATCH_UP_SLACK):
+        return None
+    return await store.rollup(conn, now)
+
+
+async def rollup_loop(pool: Any) -> None:
+    """The worker's loop: roll up what is settled every 10 minutes."""
+    while True:
+        async with pool.acquire() as conn:
+            await store.rollup(conn, utcnow())
+        await asyncio.sleep(ROLLUP_INTERVAL)
 
 
 async def _facts(conn: Any, scope: Scope) -> ScopeFacts:

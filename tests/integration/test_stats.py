@@ -26,7 +26,8 @@ from liaison.accounts import store as accounts
 from liaison.accounts.passwords import hash_password_sync
 from liaison.calendar.days import Calendar
 from liaison.config import Settings
-from liaison.core.clock import paris_today
+from liaison.core.clock import paris_today, utcnow
+from liaison.stats import store as stats_store
 from liaison.stats.service import iso_week
 from tests.conftest import (
     Clients,
@@ -384,3 +385,70 @@ async def test_bad_queries_name_their_field(
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "invalid" and set(error["fields"]) == {field}, error
+
+
+async def test_the_rollups_change_no_figure(sapi: Clients, territory: Territory, pool: asyncpg.Pool) -> None:
+    """The closed periods rolled up (here as if 9 days had passed: today's
+    announcements more than 24 h old, today's week closed) give the figures
+    counted live, once: a second run adds nothing; a signature arriving after
+    the rollup still counts. Last of the module: it leaves the rollups empty."""
+    world = territory.world
+    admin = sapi(world.admin)
+    today = paris_today()
+    queries = [
+        (admin, {"scope": "platform"}),
+        (sapi(territory.team), {}),
+        (admin, {"scope": f"school:{world.a.id}", "from": (today - dt.timedelta(days=3)).isoformat()}),
+        (admin, {"scope": "platform", "from": today.isoformat(), "to": today.isoformat()}),
+        (
+            admin,
+            {"scope": f"circonscription:{territory.c1}", "to": (today + dt.timedelta(days=400)).isoformat()},
+        ),
+    ]
+
+    async def answers() -> list[dict]:
+        found = []
+        for client, params in queries:
+            response = await client.get("/api/stats", params=params)
+            assert response.status_code == 200, response.text
+            found.append(response.json())
+        return found
+
+    live = await answers()
+    assert live[0]["total"] == PLATFORM_TOTAL and live[1]["total"] == C1_TOTAL
+    later = utcnow() + dt.timedelta(days=9)
+    try:
+        async with pool.acquire() as conn:
+            # The requests caught up with today: nothing settled yet.
+            assert await conn.fetchval("SELECT count(*) FROM stats_announcements") == 0
+            assert await conn.fetchval("SELECT count(*) FROM stats_weeks") == 0
+            assert await stats_store.rollup(conn, later) == stats_store.RollupResult(announcements=2, weeks=1)
+            rows = await conn.fetch("SELECT school_id, week, active_families, messages FROM stats_weeks")
+            assert [tuple(r) for r in rows] == [
+                (uuid.UUID(world.a.id), today - dt.timedelta(days=today.weekday()), 4, 5)
+            ]
+            announced = await conn.fetch(
+                "SELECT families, read_24h, require_ack FROM stats_announcements ORDER BY families DESC"
+            )
+            assert [tuple(r) for r in announced] == [(5, 3, True), (3, 0, False)]
+        assert await answers() == live
+
+        async with pool.acquire() as conn:
+            assert await stats_store.rollup(conn, later) == stats_store.RollupResult(announcements=0, weeks=0)
+            assert await conn.fetchval("SELECT count(*) FROM stats_announcements") == 2
+            assert await conn.fetchval("SELECT count(*) FROM stats_weeks") == 1
+        assert await answers() == live
+
+        # Sophie signs for Hugo after the rollup: 3 of the 5 families asked.
+        sophie = sapi(world.a.parents["cp"].token)
+        signed = next(t for t in (await sophie.get("/api/threads")).json()["threads"] if t["require_ack"])
+        response = await sophie.post(f"/api/threads/{signed['id']}/ack")
+        assert response.status_code == 200, response.text
+        after = await answers()
+        assert after[0]["total"] == {**PLATFORM_TOTAL, "signatures_pct": 60.0}
+        assert after[1]["total"] == {**C1_TOTAL, "signatures_pct": 60.0}
+    finally:
+        async with pool.acquire() as conn:
+            await conn.execute("DELETE FROM stats_announcements")
+            await conn.execute("DELETE FROM stats_weeks")
+            await conn.execute("UPDATE stats_rollups SET announcements_through = NULL, weeks_through = NULL")
