@@ -110,8 +110,9 @@ async def attachable(
     """The media rows, in the order given, that this user may attach to a
     post or page of school `school_id`: a child's own cahier page
     (`child_id`), or a class page or blog post (None). A photo stays in its
-    school: one of another school, even the user's other one, is unknown. The user must see the photo (`access.may_see`; families
-    and pupils attach only their own), and a family photo stays in its
+    school: one of another school, even the user's other one, is unknown.
+    The user must see the photo (`access.may_see`; families and pupils
+    attach only their own), and a family photo stays in its
     family's pages (`policy.attach_decision`). A photo not seen, a duplicate
     or more than 20 photos: 422 on `media_ids` (nothing tells another
     school's photo from one that does not exist); a family photo elsewhere:
