@@ -360,7 +360,7 @@ def test_run_demo_then_restart_on_the_same_data(liaison, tmp_path: Path) -> None
     assert {("Réunion des parents jeudi à 18 h", True), ("Sortie de vendredi", False)} <= set(inbox)
     # …in a territory: a family of the RPI has one account for its two schools,
     # and past weeks of announcements give the adoption figures something to say.
-    village = demo_parent_login(first.stdout, "RPI")
+    village = demo_parent_login(first.stdout, "parent à la maternelle")
     village_token = sign_in(port, village, DEMO_PASSWORD).json()["token"]
     village_me = me(port, village_token)
     assert len({child["school_id"] for child in village_me["children"]}) == 2
