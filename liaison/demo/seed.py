@@ -8,6 +8,7 @@ the passwords are set directly, so every demo account can sign in at once.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -35,21 +36,7 @@ async def seed(conn: Connection, activation_days: int = 60) -> list[DemoLogin]:
     password_hash = passwords.hash_password_sync(demo.DEMO_PASSWORD)  # one hash for all demo accounts
     async with conn.transaction():
         school = await directory.create_school(conn, **demo.DEMO_SCHOOL)
-        for member in demo.demo_staff():
-            await directory.add_staff(
-                conn,
-                school["id"],
-                role=member.role,
-                display_name=member.display_name,
-                first_name=member.first_name,
-                last_name=member.last_name,
-                email=None,
-                class_names=list(member.class_names),
-                login=member.login,
-                password_hash=password_hash,
-            )
-        # Lyon is in holiday zone A; the common four-day week.
-        await calendar.save_calendar(conn, school["id"], zone="A", week=DEFAULT_WEEK, closures=[], by=None)
+        await _staff_and_calendar(conn, school["id"], demo.demo_staff(), password_hash)
         rows = parse_roster(demo.demo_roster_csv())
         result = await directory.import_roster(conn, school["id"], rows, activation_days)
         # Families without an email stay to be activated from their paper
@@ -70,6 +57,27 @@ async def seed(conn: Connection, activation_days: int = 60) -> list[DemoLogin]:
     return await demo_logins(conn)
 
 
+async def _staff_and_calendar(
+    conn: Connection, school_id: UUID, staff: Sequence[demo.DemoStaff], password_hash: str
+) -> None:
+    """A demo school's staff, each with their fixed login, and its calendar:
+    the Lyon area is in holiday zone A, with the common four-day week."""
+    for member in staff:
+        await directory.add_staff(
+            conn,
+            school_id,
+            role=member.role,
+            display_name=member.display_name,
+            first_name=member.first_name,
+            last_name=member.last_name,
+            email=None,
+            class_names=list(member.class_names),
+            login=member.login,
+            password_hash=password_hash,
+        )
+    await calendar.save_calendar(conn, school_id, zone="A", week=DEFAULT_WEEK, closures=[], by=None)
+
+
 async def _seed_territory(
     conn: Connection, school_id: UUID, password_hash: str, activation_days: int
 ) -> None:
@@ -85,20 +93,7 @@ async def _seed_territory(
         created = await directory.create_school(conn, village.name, village.city, village.uai)
         village_ids.append(created["id"])
         await directory.move_school(conn, created["id"], circonscriptions[1])
-        for member in village.staff:
-            await directory.add_staff(
-                conn,
-                created["id"],
-                role=member.role,
-                display_name=member.display_name,
-                first_name=member.first_name,
-                last_name=member.last_name,
-                email=None,
-                class_names=list(member.class_names),
-                login=member.login,
-                password_hash=password_hash,
-            )
-        await calendar.save_calendar(conn, created["id"], zone="A", week=DEFAULT_WEEK, closures=[], by=None)
+        await _staff_and_calendar(conn, created["id"], village.staff, password_hash)
         result = await directory.import_roster(
             conn, created["id"], parse_roster(territory.rpi_roster_csv(village)), activation_days
         )
